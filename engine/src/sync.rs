@@ -1,0 +1,21 @@
+//! The only module that names `std::sync`: under `--cfg loom` it re-exports loom's types, so
+//! the loom models in `loom-tests` run the engine's own locking code, not a copy of it.
+
+#[cfg(not(loom))]
+pub use std::sync::{Arc, Mutex, MutexGuard};
+
+#[cfg(loom)]
+pub use loom::sync::{Arc, Mutex, MutexGuard};
+
+/// Locks `m`, ignoring poisoning: a panic while a shard is held is already a bug report, and
+/// the data is left consistent by construction (commands validate before they mutate).
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    #[cfg(not(loom))]
+    {
+        m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+    #[cfg(loom)]
+    {
+        m.lock().unwrap()
+    }
+}

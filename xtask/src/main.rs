@@ -1,0 +1,183 @@
+//! `cargo xtask …`: everything a developer or CI runs, in one place.
+//!
+//! - `ci`: fmt check, clippy (-D warnings), all tests, loom models, fuzz smoke runs.
+//! - `test`: the workspace tests.
+//! - `loom`: the loom models (`--cfg loom`, separate target dir).
+//! - `fuzz <target> [--secs N]`: one fuzz target (installs cargo-fuzz when missing).
+//! - `bench [criterion args]`: the benchmarks.
+
+use std::env;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+/// The cargo-fuzz targets, in `fuzz/Cargo.toml`.
+const FUZZ_TARGETS: &[&str] = &["request_parser", "frame_parser", "frame_roundtrip"];
+/// Seconds per target for the CI smoke run.
+const SMOKE_SECS: u32 = 10;
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci(),
+        Some("test") => test(),
+        Some("loom") => loom(),
+        Some("fuzz") => fuzz_cmd(&args[1..]),
+        Some("bench") => bench(&args[1..]),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <ci | test | loom | fuzz <target> [--secs N] | bench [args]>"
+            );
+            eprintln!("fuzz targets: {}", FUZZ_TARGETS.join(", "));
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn run(step: &str, mut cmd: Command) -> Result {
+    eprintln!("\n==> {step}: {cmd:?}");
+    let t = Instant::now();
+    let status = cmd
+        .status()
+        .map_err(|e| format!("{step}: cannot start: {e}"))?;
+    eprintln!("<== {step}: {status} in {:.1}s", t.elapsed().as_secs_f64());
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{step} failed ({status})"))
+    }
+}
+
+fn ci() -> Result {
+    let t = Instant::now();
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--check"]);
+    run("fmt", fmt)?;
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    run("clippy", clippy)?;
+    test()?;
+    loom()?;
+    fuzz_smoke()?;
+    eprintln!(
+        "\nci: all steps passed in {:.0}s",
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn test() -> Result {
+    let mut c = cargo();
+    // `--all-targets` also runs each criterion benchmark once, as a test.
+    c.args(["test", "--all-targets"]);
+    run("test", c)?;
+    let mut doc = cargo();
+    doc.args(["test", "--doc"]);
+    run("doctest", doc)
+}
+
+fn loom() -> Result {
+    let mut c = cargo();
+    c.args([
+        "test",
+        "--release",
+        "-p",
+        "loom-tests",
+        "--target-dir",
+        "target/loom",
+    ])
+    .env("RUSTFLAGS", "--cfg loom")
+    .env("LOOM_MAX_PREEMPTIONS", "2");
+    run("loom", c)
+}
+
+fn ensure_cargo_fuzz() -> Result {
+    let present = cargo()
+        .args(["fuzz", "--version"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if present {
+        return Ok(());
+    }
+    let mut c = cargo();
+    c.args(["install", "cargo-fuzz", "--locked"]);
+    run("install cargo-fuzz", c)
+}
+
+/// Runs one target for `secs` seconds over the committed seeds plus a local, growing corpus.
+fn fuzz(target: &str, secs: u32) -> Result {
+    if !FUZZ_TARGETS.contains(&target) {
+        return Err(format!(
+            "unknown fuzz target {target}; known: {}",
+            FUZZ_TARGETS.join(", ")
+        ));
+    }
+    ensure_cargo_fuzz()?;
+    let corpus = root().join("fuzz/corpus").join(target);
+    let seeds = root().join("fuzz/seeds").join(target);
+    std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
+    let mut c = cargo();
+    // `-s none`: coverage-guided without a sanitizer, so it runs on stable; use
+    // `cargo +nightly fuzz run <target>` by hand for AddressSanitizer runs.
+    c.args(["fuzz", "run", "-s", "none", target])
+        .arg(&corpus)
+        .arg(&seeds)
+        .arg("--")
+        .arg(format!("-max_total_time={secs}"))
+        .arg("-print_final_stats=1");
+    run(&format!("fuzz {target}"), c)
+}
+
+fn fuzz_smoke() -> Result {
+    for target in FUZZ_TARGETS {
+        fuzz(target, SMOKE_SECS)?;
+    }
+    Ok(())
+}
+
+fn fuzz_cmd(args: &[String]) -> Result {
+    let target = args.first().ok_or("fuzz needs a target")?;
+    let secs = match args.get(1..) {
+        Some([flag, n]) if flag == "--secs" => n.parse().map_err(|_| format!("bad --secs {n}"))?,
+        Some([]) | None => 60,
+        Some(other) => return Err(format!("unexpected arguments {other:?}")),
+    };
+    fuzz(target, secs)
+}
+
+fn bench(args: &[String]) -> Result {
+    let mut c = cargo();
+    c.args(["bench", "-p", "resp", "--bench", "codec", "--"])
+        .args(args);
+    run("bench", c)
+}
