@@ -159,7 +159,7 @@ impl RequestParser {
                     self.spans.clear();
                     match self.multibulk_header(buf)? {
                         None => return Ok(None),
-                        Some((remaining, pos)) if remaining == 0 => return Ok(Some((pos, false))),
+                        Some((0, pos)) => return Ok(Some((pos, false))),
                         Some((remaining, pos)) => {
                             self.spans.reserve(remaining.min(RESERVE_LIMIT));
                             self.state = State::Multibulk {
@@ -192,9 +192,13 @@ impl RequestParser {
         start: usize,
         too_big: ProtocolError,
     ) -> Result<Option<usize>, ProtocolError> {
+        // Too long is decided by where the line ends, not by how the bytes were split across
+        // reads, so the outcome never depends on read sizes (Valkey, reading 16 KiB at a time,
+        // rejects such lines too).
         match memchr(b'\r', &buf[start..]) {
             None if buf.len() - start > self.limits.max_inline => Err(too_big),
             None => Ok(None),
+            Some(i) if i > self.limits.max_inline => Err(too_big),
             Some(i) if start + i + 1 >= buf.len() => Ok(None),
             Some(i) => Ok(Some(start + i)),
         }
@@ -293,6 +297,10 @@ impl RequestParser {
             memchr2(b'\n', 0, &buf[scanned..]).map(|i| scanned + i)
         };
         let newline = match found {
+            // As for count lines: the line's length decides, whatever the read sizes were.
+            Some(i) if buf[i] == b'\n' && i > self.limits.max_inline => {
+                return Err(ProtocolError::TooBigInlineRequest);
+            }
             Some(i) if buf[i] == b'\n' => i,
             _ => {
                 if buf.len() > self.limits.max_inline {

@@ -154,7 +154,9 @@ fn fuzz(target: &str, secs: u32) -> Result {
         .arg(&seeds)
         .arg("--")
         .arg(format!("-max_total_time={secs}"))
-        .arg("-print_final_stats=1");
+        .arg("-print_final_stats=1")
+        // The server's fat-LTO release profile drops sanitizer-coverage symbols at link time.
+        .env("CARGO_PROFILE_RELEASE_LTO", "false");
     run(&format!("fuzz {target}"), c)
 }
 

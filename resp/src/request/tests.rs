@@ -156,7 +156,16 @@ fn oversized_lines_without_terminator_fail() {
     let mut big = b"ECHO ".to_vec();
     big.resize(70_000, b'a');
     assert_eq!(run(&big).1, Err(ProtocolError::TooBigInlineRequest));
-    // A long inline line is fine once its newline is there.
+    // The same lines fail when their end arrives in the same read.
+    let mut big = b"ECHO ".to_vec();
+    big.resize(70_000, b'a');
+    big.extend_from_slice(b"\r\n");
+    assert_eq!(run(&big).1, Err(ProtocolError::TooBigInlineRequest));
+    let mut big = b"*1".to_vec();
+    big.resize(70_000, b'1');
+    big.extend_from_slice(b"\r\n");
+    assert_eq!(run(&big).1, Err(ProtocolError::TooBigMbulkCountString));
+    // A long inline line under the limit is fine once its newline is there.
     let mut ok = b"ECHO ".to_vec();
     ok.resize(65_535, b'a');
     ok.extend_from_slice(b"\r\n");
