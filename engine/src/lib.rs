@@ -6,6 +6,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod commands;
+pub mod glob;
 pub mod keyspace;
 pub mod sync;
 

@@ -1,0 +1,1 @@
+//! The command table, generated from the Valkey command specs (`cargo xtask codegen`).

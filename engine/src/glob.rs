@@ -1,0 +1,1 @@
+//! Glob matching exactly like Redis's `stringmatchlen` (KEYS, SCAN MATCH, PSUBSCRIBE).
