@@ -1,15 +1,21 @@
 //! `cargo xtask …`: everything a developer or CI runs, in one place.
 //!
-//! - `ci`: fmt check, clippy (-D warnings), all tests, loom models, fuzz smoke runs.
+//! - `ci`: fmt check, command-table freshness (`codegen --check`), clippy (-D warnings), all
+//!   tests, loom models, fuzz smoke runs.
 //! - `test`: the workspace tests.
 //! - `loom`: the loom models (`--cfg loom`, separate target dir).
 //! - `fuzz <target> [--secs N]`: one fuzz target (installs cargo-fuzz when missing).
 //! - `bench [criterion args]`: the benchmarks.
+//! - `codegen [--check] [--specs DIR]`: regenerate the command table from Valkey's JSON command
+//!   specs (default DIR `../shared/valkey-commands`); `--check` fails if the committed table is
+//!   stale.
 
 use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
+
+mod codegen;
 
 /// The cargo-fuzz targets, in `fuzz/Cargo.toml`.
 const FUZZ_TARGETS: &[&str] = &["request_parser", "frame_parser", "frame_roundtrip"];
@@ -26,9 +32,11 @@ fn main() -> ExitCode {
         Some("loom") => loom(),
         Some("fuzz") => fuzz_cmd(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("codegen") => codegen::codegen(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | test | loom | fuzz <target> [--secs N] | bench [args]>"
+                "usage: cargo xtask <ci | test | loom | fuzz <target> [--secs N] | bench [args] \
+                 | codegen [--check] [--specs DIR]>"
             );
             eprintln!("fuzz targets: {}", FUZZ_TARGETS.join(", "));
             return ExitCode::from(2);
@@ -75,6 +83,8 @@ fn ci() -> Result {
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--check"]);
     run("fmt", fmt)?;
+    // The committed command table must be what the specs generate (skipped without the specs).
+    codegen::codegen(&["--check".to_owned()])?;
     let mut clippy = cargo();
     clippy.args([
         "clippy",
