@@ -2,10 +2,16 @@
 //! the loom models in `loom-tests` run the engine's own locking code, not a copy of it.
 
 #[cfg(not(loom))]
-pub use std::sync::{Arc, Mutex, MutexGuard};
+pub use std::sync::{
+    atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+    Arc, Mutex, MutexGuard, RwLock,
+};
 
 #[cfg(loom)]
-pub use loom::sync::{Arc, Mutex, MutexGuard};
+pub use loom::sync::{
+    atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+    Arc, Mutex, MutexGuard, RwLock,
+};
 
 /// Locks `m`, ignoring poisoning: a panic while a shard is held is already a bug report, and
 /// the data is left consistent by construction (commands validate before they mutate).

@@ -45,10 +45,16 @@ fn feed(input: &[u8], cuts: &[u16], limits: Limits) -> Outcome {
 fuzz_target!(|data: &[u8]| {
     // Byte 0 steers the run (bit 0: small limits; the rest seeds the read sizes) so that the
     // committed seeds stay readable protocol text after it.
-    let Some((&control, bytes)) = data.split_first() else { return };
+    let Some((&control, bytes)) = data.split_first() else {
+        return;
+    };
     // Small limits let the fuzzer reach the "too big" paths with short inputs.
     let limits = if control & 1 == 1 {
-        Limits { max_bulk_len: 64, max_args: 16, max_inline: 48 }
+        Limits {
+            max_bulk_len: 64,
+            max_args: 16,
+            max_inline: 48,
+        }
     } else {
         Limits::default()
     };

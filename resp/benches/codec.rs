@@ -18,7 +18,9 @@ fn request_batch() -> Vec<u8> {
     let mut buf = Vec::new();
     for i in 0..BATCH / 2 {
         let key = format!("key:{i:08}");
-        buf.extend_from_slice(format!("*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n$32\r\n", key.len()).as_bytes());
+        buf.extend_from_slice(
+            format!("*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n$32\r\n", key.len()).as_bytes(),
+        );
         buf.extend_from_slice(VALUE);
         buf.extend_from_slice(b"\r\n");
         buf.extend_from_slice(format!("*2\r\n$3\r\nGET\r\n${}\r\n{key}\r\n", key.len()).as_bytes());
@@ -87,7 +89,13 @@ fn parse(c: &mut Criterion) {
 
 fn encode(c: &mut Criterion) {
     let frames: Vec<BorrowedFrame<'_>> = (0..BATCH)
-        .map(|i| if i % 2 == 0 { BorrowedFrame::SimpleString(b"OK") } else { BorrowedFrame::BulkString(VALUE) })
+        .map(|i| {
+            if i % 2 == 0 {
+                BorrowedFrame::SimpleString(b"OK")
+            } else {
+                BorrowedFrame::BulkString(VALUE)
+            }
+        })
         .collect();
     let mut expected = Vec::new();
     {

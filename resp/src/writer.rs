@@ -36,6 +36,11 @@ impl<'a> ReplyWriter<'a> {
         self.proto
     }
 
+    /// Switches protocol mid-stream (the reply to `HELLO 3` is already RESP3).
+    pub fn set_protocol(&mut self, proto: Protocol) {
+        self.proto = proto;
+    }
+
     /// The buffer written so far.
     pub fn buffer(&mut self) -> &mut Vec<u8> {
         self.out

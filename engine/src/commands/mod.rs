@@ -1,4 +1,109 @@
-//! Commands: the table generated from the Valkey specs, argument parsing, and one module per
-//! command family.
+//! Commands: lookup in the generated table, arity checks, dispatch to one module per command
+//! family, and the error replies they share.
 
+mod args;
+mod error;
+mod keys;
+mod server_cmds;
+mod session;
+mod strings;
 pub mod table;
+
+use resp::ReplyWriter;
+
+pub(crate) use args::Args;
+pub use error::CmdError;
+use table::CommandSpec;
+
+use crate::connection::ClientState;
+use crate::server::Server;
+
+/// What the connection does after a command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// Go on reading commands.
+    Continue,
+    /// Send what is buffered, then close (QUIT).
+    Close,
+}
+
+/// Everything a command may use: the server, the calling client's state, the reply writer
+/// and the time of the batch.
+pub(crate) struct Ctx<'a> {
+    pub server: &'a Server,
+    pub client: &'a mut ClientState,
+    pub out: ReplyWriter<'a>,
+    /// Unix time in milliseconds.
+    pub now_ms: u64,
+    /// Unix time in microseconds (TIME).
+    pub now_us: u64,
+    pub flow: Flow,
+}
+
+impl<'a> Ctx<'a> {
+    /// The client's selected database.
+    pub fn db(&self) -> &'a crate::keyspace::Db {
+        self.server.db(self.client.db).expect("selected db exists")
+    }
+
+    /// `+OK`.
+    pub fn ok(&mut self) {
+        self.out.simple(b"OK");
+    }
+}
+
+type Handler = fn(&mut Ctx<'_>, &Args<'_>) -> Result<(), CmdError>;
+
+/// The handler for a table entry (`"get"`, `"client|list"`), or `None` when ferrokey does not
+/// implement it yet (it is then reported as an unknown command and left out of COMMAND).
+fn handler(name: &str) -> Option<Handler> {
+    strings::handler(name)
+        .or_else(|| keys::handler(name))
+        .or_else(|| session::handler(name))
+        .or_else(|| server_cmds::handler(name))
+}
+
+/// True for commands this server answers; COMMAND lists only these.
+pub fn implemented(spec: &CommandSpec) -> bool {
+    handler(spec.name).is_some() || spec.subcommands.iter().any(implemented)
+}
+
+/// Runs one request (`args[0]` is the command name) and writes its reply.
+pub(crate) fn execute(ctx: &mut Ctx<'_>, argv: &[&[u8]]) {
+    let args = Args::new(argv);
+    if let Err(e) = dispatch(ctx, &args) {
+        e.write(&mut ctx.out);
+    }
+}
+
+fn dispatch(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    let name = args.arg(0);
+    let Some(spec) = table::lookup(name).filter(|s| implemented(s)) else {
+        return Err(CmdError::UnknownCommand(args.unknown_command_text()));
+    };
+    let spec = if spec.subcommands.is_empty() || args.len() == 1 {
+        // No subcommand given: the container itself answers (plain `COMMAND`) or fails arity.
+        spec
+    } else {
+        // A container (CLIENT, CONFIG, OBJECT, …): its own arity first, then the subcommand.
+        if !table::arity_ok(spec, args.len()) {
+            return Err(CmdError::WrongArity(spec.name));
+        }
+        match table::lookup_subcommand(spec, args.arg(1)).filter(|s| handler(s.name).is_some()) {
+            Some(sub) => sub,
+            None => {
+                return Err(CmdError::UnknownSubcommand(
+                    args.unknown_subcommand_text(spec.name),
+                ))
+            }
+        }
+    };
+    if !table::arity_ok(spec, args.len()) {
+        return Err(CmdError::WrongArity(spec.name));
+    }
+    let run = handler(spec.name).ok_or(CmdError::WrongArity(spec.name))?;
+    ctx.server
+        .commands_processed
+        .fetch_add(1, crate::sync::Ordering::Relaxed);
+    run(ctx, args)
+}

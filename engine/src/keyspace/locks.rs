@@ -77,6 +77,13 @@ impl<T> ShardGuards<'_, T> {
         &mut self.held[at].1
     }
 
+    /// Calls `f` on every held shard, in ascending order.
+    pub fn for_each(&mut self, mut f: impl FnMut(&mut T)) {
+        for (_, guard) in &mut self.held {
+            f(guard);
+        }
+    }
+
     /// Indices of the held shards, ascending.
     pub fn shards(&self) -> impl Iterator<Item = usize> + '_ {
         self.held.iter().map(|(i, _)| *i)

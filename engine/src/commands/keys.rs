@@ -1,0 +1,357 @@
+//! Generic key commands: DEL UNLINK EXISTS TYPE KEYS SCAN RANDOMKEY RENAME RENAMENX TOUCH,
+//! the EXPIRE family, TTL PTTL EXPIRETIME PEXPIRETIME PERSIST, DBSIZE FLUSHDB FLUSHALL.
+
+use super::args::parse_i64;
+use super::{Args, CmdError, Ctx, Handler};
+use crate::keyspace::{Db, SHARDS};
+
+pub(super) fn handler(name: &str) -> Option<Handler> {
+    Some(match name {
+        "del" | "unlink" => del,
+        "exists" => exists,
+        "touch" => exists,
+        "type" => type_cmd,
+        "keys" => keys,
+        "scan" => scan,
+        "randomkey" => randomkey,
+        "rename" => |c, a| rename(c, a, false),
+        "renamenx" => |c, a| rename(c, a, true),
+        "expire" => |c, a| expire(c, a, 1000, false, "expire"),
+        "pexpire" => |c, a| expire(c, a, 1, false, "pexpire"),
+        "expireat" => |c, a| expire(c, a, 1000, true, "expireat"),
+        "pexpireat" => |c, a| expire(c, a, 1, true, "pexpireat"),
+        "ttl" => |c, a| ttl(c, a, TtlReply::Seconds),
+        "pttl" => |c, a| ttl(c, a, TtlReply::Millis),
+        "expiretime" => |c, a| ttl(c, a, TtlReply::AbsSeconds),
+        "pexpiretime" => |c, a| ttl(c, a, TtlReply::AbsMillis),
+        "persist" => persist,
+        "dbsize" => dbsize,
+        "flushdb" => flushdb,
+        "flushall" => flushall,
+        _ => return None,
+    })
+}
+
+fn del(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    let keys = args.from(1);
+    let mut guards = ctx.db().lock_keys(keys.iter().copied());
+    let removed = keys.iter().filter(|k| {
+        let shard = guards.get_mut(Db::shard_of(k));
+        shard.contains(k, ctx.now_ms) && shard.remove(k).is_some()
+    });
+    let n = removed.count();
+    drop(guards);
+    ctx.out.integer(n as i64);
+    Ok(())
+}
+
+/// EXISTS and TOUCH: how many of the arguments name live keys (repeats count again).
+fn exists(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    let keys = args.from(1);
+    let mut guards = ctx.db().lock_keys(keys.iter().copied());
+    let n = keys
+        .iter()
+        .filter(|k| guards.get_mut(Db::shard_of(k)).contains(k, ctx.now_ms))
+        .count();
+    drop(guards);
+    ctx.out.integer(n as i64);
+    Ok(())
+}
+
+fn type_cmd(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    let key = args.arg(1);
+    let name = ctx
+        .db()
+        .lock_key(key)
+        .get(key, ctx.now_ms)
+        .map_or("none", |e| e.value.type_name());
+    ctx.out.simple(name.as_bytes());
+    Ok(())
+}
+
+fn keys(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    let pattern = args.arg(1);
+    let all = pattern == b"*";
+    let mut found: Vec<Vec<u8>> = Vec::new();
+    for i in 0..SHARDS {
+        ctx.db()
+            .shards()
+            .lock_one(i)
+            .for_each_live(ctx.now_ms, |k, _| {
+                if all || crate::glob::glob_match(pattern, k) {
+                    found.push(k.to_vec());
+                }
+            });
+    }
+    ctx.out.array(found.len());
+    for k in &found {
+        ctx.out.bulk(k);
+    }
+    Ok(())
+}
+
+/// SCAN cursors pack the shard in the low bits and that shard's dict cursor above them.
+fn scan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    let cursor = parse_cursor(args.arg(1))?;
+    let mut count = 10usize;
+    let mut pattern: Option<&[u8]> = None;
+    let mut type_filter: Option<&[u8]> = None;
+    let mut i = 2;
+    while i < args.len() {
+        let has_value = i + 1 < args.len();
+        if args.is(i, "count") && has_value {
+            let n = parse_i64(args.arg(i + 1))?;
+            if n < 1 {
+                return Err(CmdError::Syntax);
+            }
+            count = n as usize;
+        } else if args.is(i, "match") && has_value {
+            pattern = Some(args.arg(i + 1)).filter(|p| *p != b"*");
+        } else if args.is(i, "type") && has_value {
+            type_filter = Some(args.arg(i + 1));
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    let mut shard = (cursor % SHARDS as u64) as usize;
+    let mut inner = cursor / SHARDS as u64;
+    let mut found: Vec<Vec<u8>> = Vec::new();
+    let mut visited = 0usize;
+    let budget = count.saturating_mul(10);
+    let next = loop {
+        let mut guard = ctx.db().shards().lock_one(shard);
+        inner = guard.scan(inner, ctx.now_ms, |k, e| {
+            visited += 1;
+            let type_ok =
+                type_filter.is_none_or(|t| t.eq_ignore_ascii_case(e.value.type_name().as_bytes()));
+            let match_ok = pattern.is_none_or(|p| crate::glob::glob_match(p, k));
+            if type_ok && match_ok {
+                found.push(k.to_vec());
+            }
+        });
+        drop(guard);
+        if inner == 0 {
+            shard += 1;
+            if shard == SHARDS {
+                break 0;
+            }
+        }
+        if visited >= count || found.len() >= count || visited >= budget {
+            break inner * SHARDS as u64 + shard as u64;
+        }
+    };
+    ctx.out.array(2);
+    ctx.out.bulk(next.to_string().as_bytes());
+    ctx.out.array(found.len());
+    for k in &found {
+        ctx.out.bulk(k);
+    }
+    Ok(())
+}
+
+/// Valkey parses SCAN cursors as unsigned 64-bit decimals.
+fn parse_cursor(s: &[u8]) -> Result<u64, CmdError> {
+    let text = std::str::from_utf8(s)
+        .ok()
+        .filter(|t| !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit()));
+    text.and_then(|t| t.parse().ok())
+        .ok_or(CmdError::Other("ERR invalid cursor"))
+}
+
+fn randomkey(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
+    // Start at a shard chosen by the clock, then walk: every non-empty shard can answer.
+    let start = (ctx.now_us as usize) % SHARDS;
+    let key = (0..SHARDS).find_map(|i| {
+        ctx.db()
+            .shards()
+            .lock_one((start + i) % SHARDS)
+            .random_key(ctx.now_ms)
+    });
+    match key {
+        Some(k) => ctx.out.bulk(&k),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+fn rename(ctx: &mut Ctx<'_>, args: &Args<'_>, nx: bool) -> Result<(), CmdError> {
+    let (src, dst) = (args.arg(1), args.arg(2));
+    let mut guards = ctx.db().lock_keys([src, dst]);
+    let Some(entry) = guards
+        .get_mut(Db::shard_of(src))
+        .get(src, ctx.now_ms)
+        .cloned()
+    else {
+        return Err(CmdError::NoSuchKey);
+    };
+    if src == dst {
+        drop(guards);
+        if nx {
+            ctx.out.integer(0);
+        } else {
+            ctx.ok();
+        }
+        return Ok(());
+    }
+    let dst_shard = guards.get_mut(Db::shard_of(dst));
+    if nx && dst_shard.contains(dst, ctx.now_ms) {
+        drop(guards);
+        ctx.out.integer(0);
+        return Ok(());
+    }
+    dst_shard.insert(dst, entry);
+    guards.get_mut(Db::shard_of(src)).remove(src);
+    drop(guards);
+    if nx {
+        ctx.out.integer(1);
+    } else {
+        ctx.ok();
+    }
+    Ok(())
+}
+
+/// EXPIRE / PEXPIRE / EXPIREAT / PEXPIREAT with NX XX GT LT (Valkey's `expireGenericCommand`).
+fn expire(
+    ctx: &mut Ctx<'_>,
+    args: &Args<'_>,
+    unit_ms: i64,
+    absolute: bool,
+    cmd: &'static str,
+) -> Result<(), CmdError> {
+    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+    for i in 3..args.len() {
+        let opt = args.arg(i);
+        match opt.to_ascii_lowercase().as_slice() {
+            b"nx" => nx = true,
+            b"xx" => xx = true,
+            b"gt" => gt = true,
+            b"lt" => lt = true,
+            _ => {
+                return Err(CmdError::Owned(format!(
+                    "ERR Unsupported option {}",
+                    String::from_utf8_lossy(opt)
+                )))
+            }
+        }
+    }
+    if nx && (xx || gt || lt) {
+        return Err(CmdError::Other(
+            "ERR NX and XX, GT or LT options at the same time are not compatible",
+        ));
+    }
+    if gt && lt {
+        return Err(CmdError::Other(
+            "ERR GT and LT options at the same time are not compatible",
+        ));
+    }
+    let n = parse_i64(args.arg(2))?;
+    let invalid = CmdError::InvalidExpire(cmd);
+    let ms = n.checked_mul(unit_ms).ok_or(invalid.clone())?;
+    let at = if absolute {
+        ms
+    } else {
+        ms.checked_add(ctx.now_ms as i64).ok_or(invalid)?
+    };
+    let key = args.arg(1);
+    let mut shard = ctx.db().lock_key(key);
+    let Some(entry) = shard.get(key, ctx.now_ms) else {
+        drop(shard);
+        ctx.out.integer(0);
+        return Ok(());
+    };
+    let current = entry.expire_at;
+    let has_ttl = current != 0;
+    let refused = (nx && has_ttl)
+        || (xx && !has_ttl)
+        || (gt && (!has_ttl || at <= current as i64))
+        || (lt && has_ttl && at >= current as i64);
+    if refused {
+        drop(shard);
+        ctx.out.integer(0);
+        return Ok(());
+    }
+    if at <= ctx.now_ms as i64 {
+        shard.remove(key);
+    } else {
+        shard.set_expire(key, at as u64, ctx.now_ms);
+    }
+    drop(shard);
+    ctx.out.integer(1);
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum TtlReply {
+    Seconds,
+    Millis,
+    AbsSeconds,
+    AbsMillis,
+}
+
+fn ttl(ctx: &mut Ctx<'_>, args: &Args<'_>, kind: TtlReply) -> Result<(), CmdError> {
+    let key = args.arg(1);
+    let expire_at = ctx
+        .db()
+        .lock_key(key)
+        .get(key, ctx.now_ms)
+        .map(|e| e.expire_at);
+    let reply = match expire_at {
+        None => -2,
+        Some(0) => -1,
+        Some(at) => {
+            let left = at.saturating_sub(ctx.now_ms) as i64;
+            match kind {
+                TtlReply::Seconds => (left + 500) / 1000,
+                TtlReply::Millis => left,
+                TtlReply::AbsSeconds => (at as i64 + 500) / 1000,
+                TtlReply::AbsMillis => at as i64,
+            }
+        }
+    };
+    ctx.out.integer(reply);
+    Ok(())
+}
+
+fn persist(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    let key = args.arg(1);
+    let mut shard = ctx.db().lock_key(key);
+    let had_ttl = shard.get(key, ctx.now_ms).is_some_and(|e| e.expire_at != 0);
+    if had_ttl {
+        shard.set_expire(key, 0, ctx.now_ms);
+    }
+    drop(shard);
+    ctx.out.integer(i64::from(had_ttl));
+    Ok(())
+}
+
+fn dbsize(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
+    let n = ctx.db().len();
+    ctx.out.integer(n as i64);
+    Ok(())
+}
+
+/// `[SYNC | ASYNC]`: both free memory before replying here (there is no lazy-free thread yet).
+fn flush_mode(args: &Args<'_>) -> Result<(), CmdError> {
+    match args.len() {
+        1 => Ok(()),
+        2 if args.is(1, "sync") || args.is(1, "async") => Ok(()),
+        _ => Err(CmdError::Syntax),
+    }
+}
+
+fn flushdb(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    flush_mode(args)?;
+    ctx.db().shards().lock_all().for_each(|s| s.clear());
+    ctx.ok();
+    Ok(())
+}
+
+fn flushall(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    flush_mode(args)?;
+    for db in ctx.server.dbs() {
+        db.shards().lock_all().for_each(|s| s.clear());
+    }
+    ctx.ok();
+    Ok(())
+}

@@ -1,0 +1,353 @@
+//! In-process conversations with deterministic time. Expected replies were checked against
+//! Valkey 9.1.2 over a raw socket with the same input (TTL-dependent ones at the same offsets).
+
+use super::*;
+
+const T0: u64 = 1_700_000_000_000_000; // Unix microseconds
+
+fn conn() -> Connection {
+    Connection::new(Arc::new(Server::new(crate::Config::default())))
+}
+
+fn talk(c: &mut Connection, input: &str, now_us: u64) -> String {
+    c.receive(input.as_bytes(), now_us);
+    let mut out = Vec::new();
+    c.take_output(&mut out);
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn set_options_match_valkey() {
+    let mut c = conn();
+    let cases = [
+        ("SET a 1 EX 10 EX 20\r\nTTL a\r\n", "+OK\r\n:20\r\n"),
+        ("SET a 1 EX 10 PX 20\r\n", "-ERR syntax error\r\n"),
+        ("SET a 1 KEEPTTL EX 10\r\n", "-ERR syntax error\r\n"),
+        ("SET a 1 EX 10 KEEPTTL\r\n", "-ERR syntax error\r\n"),
+        ("SET a 1 NX XX\r\n", "-ERR syntax error\r\n"),
+        ("SET a 1 GET GET\r\n", "$1\r\n1\r\n"),
+        (
+            "SET a 1 EX 0\r\n",
+            "-ERR invalid expire time in 'set' command\r\n",
+        ),
+        (
+            "SET a 1 EX -1\r\n",
+            "-ERR invalid expire time in 'set' command\r\n",
+        ),
+        (
+            "SET a 1 EX x\r\n",
+            "-ERR value is not an integer or out of range\r\n",
+        ),
+        ("SET a 1 EX\r\n", "-ERR syntax error\r\n"),
+        ("SET a 1 EXAT 1\r\nEXISTS a\r\n", "+OK\r\n:0\r\n"),
+        (
+            "SET a 1 PX 9223372036854775807\r\n",
+            "-ERR invalid expire time in 'set' command\r\n",
+        ),
+        (
+            "SET a 1 EX 9223372036854775\r\n",
+            "-ERR invalid expire time in 'set' command\r\n",
+        ),
+        ("GETEX a PERSIST EX 10\r\n", "-ERR syntax error\r\n"),
+        ("GETEX a KEEPTTL\r\n", "-ERR syntax error\r\n"),
+        (
+            "DECRBY a -9223372036854775808\r\n",
+            "-ERR decrement would overflow\r\n",
+        ),
+        (
+            "SET a 9223372036854775807\r\nINCR a\r\n",
+            "+OK\r\n-ERR increment or decrement would overflow\r\n",
+        ),
+        ("SETRANGE a -1 x\r\n", "-ERR offset is out of range\r\n"),
+        (
+            "SETRANGE a 536870911 xx\r\n",
+            "-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n",
+        ),
+        (
+            "GETRANGE a x 1\r\n",
+            "-ERR value is not an integer or out of range\r\n",
+        ),
+        (
+            "SETEX a 0 v\r\n",
+            "-ERR invalid expire time in 'setex' command\r\n",
+        ),
+        (
+            "PSETEX a -5 v\r\n",
+            "-ERR invalid expire time in 'psetex' command\r\n",
+        ),
+        (
+            "MSET a\r\n",
+            "-ERR wrong number of arguments for 'mset' command\r\n",
+        ),
+        (
+            "MSET a b c\r\n",
+            "-ERR wrong number of arguments for 'mset' command\r\n",
+        ),
+        (
+            "MSETNX a b c\r\n",
+            "-ERR wrong number of arguments for 'msetnx' command\r\n",
+        ),
+    ];
+    for (input, want) in cases {
+        assert_eq!(talk(&mut c, input, T0), want, "input {input:?}");
+    }
+}
+
+#[test]
+fn errors_for_unknown_and_malformed_commands() {
+    let mut c = conn();
+    let cases = [
+        (
+            "FOO a b\r\n",
+            "-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n",
+        ),
+        (
+            "FOO\r\n",
+            "-ERR unknown command 'FOO', with args beginning with: \r\n",
+        ),
+        (
+            "Foo \"x y\" \r\n",
+            "-ERR unknown command 'Foo', with args beginning with: 'x y' \r\n",
+        ),
+        (
+            "GET\r\n",
+            "-ERR wrong number of arguments for 'get' command\r\n",
+        ),
+        (
+            "gEt\r\n",
+            "-ERR wrong number of arguments for 'get' command\r\n",
+        ),
+        (
+            "CLIENT\r\n",
+            "-ERR wrong number of arguments for 'client' command\r\n",
+        ),
+        (
+            "CLIENT FOO\r\n",
+            "-ERR unknown subcommand 'FOO'. Try CLIENT HELP.\r\n",
+        ),
+        (
+            "*2\r\n$3\r\nFOO\r\n$3\r\na\nb\r\n",
+            "-ERR unknown command 'FOO', with args beginning with: 'a b' \r\n",
+        ),
+        ("SELECT 99\r\n", "-ERR DB index is out of range\r\n"),
+        (
+            "SELECT x\r\n",
+            "-ERR value is not an integer or out of range\r\n",
+        ),
+        ("SELECT -1\r\n", "-ERR DB index is out of range\r\n"),
+        (
+            "PING a b\r\n",
+            "-ERR wrong number of arguments for 'ping' command\r\n",
+        ),
+        ("HELLO 4\r\n", "-NOPROTO unsupported protocol version\r\n"),
+        (
+            "HELLO x\r\n",
+            "-ERR Protocol version is not an integer or out of range\r\n",
+        ),
+        (
+            "HELLO 3 SETNAME a b\r\n",
+            "-ERR Syntax error in HELLO option 'b'\r\n",
+        ),
+        (
+            "HELLO 3 FOO\r\n",
+            "-ERR Syntax error in HELLO option 'FOO'\r\n",
+        ),
+        (
+            "CLIENT SETNAME \"a b\"\r\n",
+            "-ERR Client names cannot contain spaces, newlines or special characters.\r\n",
+        ),
+        ("CLIENT GETNAME\r\n", "$-1\r\n"),
+        (
+            "CLIENT SETNAME x\r\nCLIENT GETNAME\r\n",
+            "+OK\r\n$1\r\nx\r\n",
+        ),
+        (
+            "CLIENT SETNAME \"\"\r\nCLIENT GETNAME\r\n",
+            "+OK\r\n$-1\r\n",
+        ),
+        (
+            "TIME x\r\n",
+            "-ERR wrong number of arguments for 'time' command\r\n",
+        ),
+        (
+            "ECHO\r\n",
+            "-ERR wrong number of arguments for 'echo' command\r\n",
+        ),
+    ];
+    for (input, want) in cases {
+        assert_eq!(talk(&mut c, input, T0), want, "input {input:?}");
+    }
+}
+
+#[test]
+fn long_unknown_command_text_is_truncated_like_valkey() {
+    let mut c = conn();
+    let a100 = "a".repeat(100);
+    let b40 = "b".repeat(40);
+    let got = talk(&mut c, &format!("FOO {a100} {b40} c\r\n"), T0);
+    assert_eq!(
+        got,
+        format!(
+            "-ERR unknown command 'FOO', with args beginning with: '{a100}' '{}' \r\n",
+            "b".repeat(25)
+        )
+    );
+}
+
+#[test]
+fn protocol_error_is_answered_then_closes() {
+    let mut c = conn();
+    assert_eq!(
+        talk(&mut c, "PING\r\n*1\r\nx\r\nPING\r\n", T0),
+        "+PONG\r\n-ERR Protocol error: expected '$', got 'x'\r\n"
+    );
+    assert!(c.should_close());
+    assert_eq!(talk(&mut c, "PING\r\n", T0), "");
+}
+
+#[test]
+fn quit_replies_then_closes() {
+    let mut c = conn();
+    assert_eq!(talk(&mut c, "QUIT\r\nPING\r\n", T0), "+OK\r\n");
+    assert!(c.should_close());
+}
+
+#[test]
+fn pipelined_requests_split_anywhere_give_the_same_replies() {
+    let input = "SET k v\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\nINCR n\r\nINCRBY n 5\r\nAPPEND k xyz\r\nGET k\r\nSTRLEN k\r\n";
+    let mut whole = conn();
+    let want = talk(&mut whole, input, T0);
+    assert_eq!(
+        want,
+        "+OK\r\n$1\r\nv\r\n:1\r\n:6\r\n:4\r\n$4\r\nvxyz\r\n:4\r\n"
+    );
+    let mut split = conn();
+    let mut got = String::new();
+    for chunk in input.as_bytes().chunks(3) {
+        got += &talk(&mut split, std::str::from_utf8(chunk).unwrap(), T0);
+    }
+    assert_eq!(got, want);
+}
+
+#[test]
+fn ttl_follows_the_clock_passed_in() {
+    let mut c = conn();
+    assert_eq!(
+        talk(&mut c, "SET k v PX 1500\r\nPTTL k\r\nTTL k\r\n", T0),
+        "+OK\r\n:1500\r\n:2\r\n"
+    );
+    assert_eq!(
+        talk(&mut c, "PTTL k\r\nTTL k\r\n", T0 + 1_000_000),
+        ":500\r\n:1\r\n"
+    );
+    assert_eq!(
+        talk(&mut c, "GET k\r\nTTL k\r\nEXISTS k\r\n", T0 + 1_500_000),
+        "$-1\r\n:-2\r\n:0\r\n"
+    );
+}
+
+#[test]
+fn expire_options() {
+    let mut c = conn();
+    let script = [
+        ("SET k v\r\n", "+OK\r\n"),
+        ("EXPIRE k 100 XX\r\n", ":0\r\n"),
+        ("EXPIRE k 100 GT\r\n", ":0\r\n"),
+        ("EXPIRE k 100 NX\r\n", ":1\r\n"),
+        ("EXPIRE k 50 NX\r\n", ":0\r\n"),
+        ("EXPIRE k 50 GT\r\n", ":0\r\n"),
+        ("EXPIRE k 200 GT\r\n", ":1\r\n"),
+        ("EXPIRE k 300 LT\r\n", ":0\r\n"),
+        ("EXPIRE k 150 LT\r\n", ":1\r\n"),
+        ("TTL k\r\n", ":150\r\n"),
+        (
+            "EXPIRE k 10 NX XX\r\n",
+            "-ERR NX and XX, GT or LT options at the same time are not compatible\r\n",
+        ),
+        (
+            "EXPIRE k 10 GT LT\r\n",
+            "-ERR GT and LT options at the same time are not compatible\r\n",
+        ),
+        ("EXPIRE k 10 FOO\r\n", "-ERR Unsupported option FOO\r\n"),
+        ("PERSIST k\r\n", ":1\r\n"),
+        ("PERSIST k\r\n", ":0\r\n"),
+        ("TTL k\r\n", ":-1\r\n"),
+        ("EXPIRE missing 10\r\n", ":0\r\n"),
+        ("EXPIRE k -1\r\n", ":1\r\n"),
+        ("EXISTS k\r\n", ":0\r\n"),
+    ];
+    for (input, want) in script {
+        assert_eq!(talk(&mut c, input, T0), want, "input {input:?}");
+    }
+}
+
+#[test]
+fn hello_3_switches_reply_shapes() {
+    let mut c = conn();
+    let got = talk(&mut c, "HELLO 3\r\n", T0);
+    assert!(got.starts_with("%7\r\n$6\r\nserver\r\n"), "{got}");
+    assert_eq!(talk(&mut c, "GET missing\r\n", T0), "_\r\n");
+}
+
+#[test]
+fn active_expiry_reclaims_without_access() {
+    let server = Arc::new(Server::new(crate::Config::default()));
+    let mut c = Connection::new(server.clone());
+    for i in 0..200 {
+        talk(&mut c, &format!("SET k{i} v PX 100\r\n"), T0);
+    }
+    talk(&mut c, "SET keep v\r\n", T0);
+    assert_eq!(talk(&mut c, "DBSIZE\r\n", T0), ":201\r\n");
+    for tick in 0..200 {
+        server.cron(T0 / 1000 + 200 + tick);
+    }
+    assert_eq!(talk(&mut c, "DBSIZE\r\n", T0 + 1_000_000), ":1\r\n");
+    assert_eq!(server.expired_keys(), 200);
+}
+
+#[test]
+fn keys_scan_and_rename() {
+    let mut c = conn();
+    talk(&mut c, "MSET a 1 b 2 c 3\r\n", T0);
+    assert_eq!(
+        talk(
+            &mut c,
+            "RENAME a z\r\nRENAME nope x\r\nRENAMENX b c\r\n",
+            T0
+        ),
+        "+OK\r\n-ERR no such key\r\n:0\r\n"
+    );
+    assert_eq!(
+        talk(&mut c, "TYPE z\r\nTYPE a\r\n", T0),
+        "+string\r\n+none\r\n"
+    );
+    let mut cursor = "0".to_string();
+    let mut seen = Vec::new();
+    loop {
+        c.receive(format!("SCAN {cursor} COUNT 1\r\n").as_bytes(), T0);
+        let mut out = Vec::new();
+        c.take_output(&mut out);
+        let (frame, _) = resp::decode(&out, &resp::DecodeLimits::default())
+            .unwrap()
+            .unwrap();
+        let resp::Frame::Array(parts) = frame else {
+            panic!()
+        };
+        let resp::Frame::Bulk(next) = &parts[0] else {
+            panic!()
+        };
+        let resp::Frame::Array(keys) = &parts[1] else {
+            panic!()
+        };
+        for k in keys {
+            let resp::Frame::Bulk(k) = k else { panic!() };
+            seen.push(String::from_utf8(k.clone()).unwrap());
+        }
+        cursor = String::from_utf8(next.clone()).unwrap();
+        if cursor == "0" {
+            break;
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, ["b", "c", "z"]);
+}

@@ -1,0 +1,467 @@
+//! A chained hash table with incremental rehashing, shaped like Valkey's `dict`: growing or
+//! shrinking moves one bucket per operation instead of stopping the world (no latency spike
+//! on a large shard), a SCAN cursor that never misses an element present for the whole scan
+//! (reverse-binary cursor over power-of-two tables), and uniform random sampling by bucket
+//! (RANDOMKEY, active expiry).
+
+use std::hash::{BuildHasher, Hasher};
+
+type Link<V> = Option<Box<Node<V>>>;
+
+#[derive(Debug, Clone)]
+struct Node<V> {
+    key: Box<[u8]>,
+    value: V,
+    next: Link<V>,
+}
+
+#[derive(Debug, Clone)]
+struct Table<V> {
+    buckets: Vec<Link<V>>,
+    used: usize,
+}
+
+impl<V> Table<V> {
+    fn with_size(size: usize) -> Self {
+        Self {
+            buckets: (0..size).map(|_| None).collect(),
+            used: 0,
+        }
+    }
+
+    fn mask(&self) -> u64 {
+        (self.buckets.len() as u64).wrapping_sub(1)
+    }
+}
+
+/// Binary-safe keys to values. All operations take `&mut self` because each one also does a
+/// step of pending rehash work; the shard lock already gives exclusive access.
+#[derive(Debug, Clone)]
+pub struct Dict<V> {
+    /// `tables[1]` is non-empty only while rehashing from `tables[0]` into it.
+    tables: [Table<V>; 2],
+    /// Next bucket of `tables[0]` to move while rehashing.
+    rehash_idx: Option<usize>,
+    hasher: std::collections::hash_map::RandomState,
+}
+
+const INITIAL_SIZE: usize = 4;
+/// Buckets moved per operation while rehashing.
+const REHASH_STEP: usize = 1;
+/// Empty buckets skipped per step at most, so one step stays O(1).
+const EMPTY_VISITS: usize = 10;
+
+impl<V> Default for Dict<V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<V> Dict<V> {
+    /// An empty dict; allocates nothing until the first insert.
+    pub fn new() -> Self {
+        Self {
+            tables: [Table::with_size(0), Table::with_size(0)],
+            rehash_idx: None,
+            hasher: std::collections::hash_map::RandomState::new(),
+        }
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.tables[0].used + self.tables[1].used
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn hash(&self, key: &[u8]) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        h.write(key);
+        h.finish()
+    }
+
+    fn rehash_step(&mut self) {
+        let Some(mut idx) = self.rehash_idx else {
+            return;
+        };
+        let mut moved = 0;
+        let mut empty = 0;
+        while moved < REHASH_STEP && self.tables[0].used > 0 {
+            if self.tables[0].buckets[idx].is_none() {
+                idx += 1;
+                empty += 1;
+                if empty >= EMPTY_VISITS {
+                    break;
+                }
+                continue;
+            }
+            let mut chain = self.tables[0].buckets[idx].take();
+            while let Some(mut node) = chain {
+                chain = node.next.take();
+                let h = self.hash(&node.key);
+                let slot = (h & self.tables[1].mask()) as usize;
+                node.next = self.tables[1].buckets[slot].take();
+                self.tables[1].buckets[slot] = Some(node);
+                self.tables[0].used -= 1;
+                self.tables[1].used += 1;
+            }
+            idx += 1;
+            moved += 1;
+        }
+        if self.tables[0].used == 0 {
+            self.tables[0] = std::mem::replace(&mut self.tables[1], Table::with_size(0));
+            self.rehash_idx = None;
+        } else {
+            self.rehash_idx = Some(idx);
+        }
+    }
+
+    fn start_resize(&mut self, size: usize) {
+        if self.rehash_idx.is_some() || size == self.tables[0].buckets.len() {
+            return;
+        }
+        if self.tables[0].used == 0 {
+            self.tables[0] = Table::with_size(size);
+            return;
+        }
+        self.tables[1] = Table::with_size(size);
+        self.rehash_idx = Some(0);
+    }
+
+    fn maybe_grow(&mut self) {
+        let size = self.tables[0].buckets.len();
+        if size == 0 {
+            self.start_resize(INITIAL_SIZE);
+        } else if self.rehash_idx.is_none() && self.tables[0].used >= size {
+            self.start_resize((self.tables[0].used + 1).next_power_of_two() * 2);
+        }
+    }
+
+    fn maybe_shrink(&mut self) {
+        let size = self.tables[0].buckets.len();
+        if self.rehash_idx.is_none() && size > INITIAL_SIZE && self.tables[0].used * 8 < size {
+            self.start_resize(self.tables[0].used.next_power_of_two().max(INITIAL_SIZE));
+        }
+    }
+
+    /// Tables to search, newest last.
+    fn live_tables(&self) -> usize {
+        if self.rehash_idx.is_some() {
+            2
+        } else {
+            1
+        }
+    }
+
+    /// Finds the link that holds `key` (or `None`), as `(table, bucket)` plus chain depth.
+    fn locate(&self, key: &[u8], h: u64) -> Option<(usize, usize, usize)> {
+        for t in 0..self.live_tables() {
+            let table = &self.tables[t];
+            if table.buckets.is_empty() {
+                continue;
+            }
+            let slot = (h & table.mask()) as usize;
+            let mut link = &table.buckets[slot];
+            let mut depth = 0;
+            while let Some(node) = link {
+                if *node.key == *key {
+                    return Some((t, slot, depth));
+                }
+                link = &node.next;
+                depth += 1;
+            }
+        }
+        None
+    }
+
+    fn node_mut(&mut self, t: usize, slot: usize, depth: usize) -> &mut Node<V> {
+        let mut node = self.tables[t].buckets[slot]
+            .as_deref_mut()
+            .expect("located");
+        for _ in 0..depth {
+            node = node.next.as_deref_mut().expect("located");
+        }
+        node
+    }
+
+    /// The value for `key`.
+    pub fn get(&mut self, key: &[u8]) -> Option<&V> {
+        self.get_mut(key).map(|v| &*v)
+    }
+
+    /// The value for `key`, mutable.
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+        self.rehash_step();
+        let h = self.hash(key);
+        let (t, slot, depth) = self.locate(key, h)?;
+        Some(&mut self.node_mut(t, slot, depth).value)
+    }
+
+    /// True when `key` is present.
+    pub fn contains(&mut self, key: &[u8]) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Inserts or replaces; returns the previous value.
+    pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
+        self.rehash_step();
+        let h = self.hash(key);
+        if let Some((t, slot, depth)) = self.locate(key, h) {
+            return Some(std::mem::replace(
+                &mut self.node_mut(t, slot, depth).value,
+                value,
+            ));
+        }
+        self.maybe_grow();
+        let t = if self.rehash_idx.is_some() { 1 } else { 0 };
+        let table = &mut self.tables[t];
+        let slot = (h & table.mask()) as usize;
+        let next = table.buckets[slot].take();
+        table.buckets[slot] = Some(Box::new(Node {
+            key: key.into(),
+            value,
+            next,
+        }));
+        table.used += 1;
+        None
+    }
+
+    /// Removes `key`; returns its value.
+    pub fn remove(&mut self, key: &[u8]) -> Option<V> {
+        self.rehash_step();
+        let h = self.hash(key);
+        let (t, slot, depth) = self.locate(key, h)?;
+        let table = &mut self.tables[t];
+        let mut link = &mut table.buckets[slot];
+        for _ in 0..depth {
+            link = &mut link.as_mut().expect("located").next;
+        }
+        let mut node = link.take().expect("located");
+        *link = node.next.take();
+        table.used -= 1;
+        self.maybe_shrink();
+        Some(node.value)
+    }
+
+    /// Drops every entry and the tables.
+    pub fn clear(&mut self) {
+        self.tables = [Table::with_size(0), Table::with_size(0)];
+        self.rehash_idx = None;
+    }
+
+    /// Visits every entry (order unspecified).
+    pub fn for_each(&self, mut f: impl FnMut(&[u8], &V)) {
+        for table in &self.tables {
+            for bucket in &table.buckets {
+                let mut link = bucket;
+                while let Some(node) = link {
+                    f(&node.key, &node.value);
+                    link = &node.next;
+                }
+            }
+        }
+    }
+
+    /// A uniformly chosen bucket's random entry (Valkey's `dictGetRandomKey`); `rand` supplies
+    /// random numbers.
+    pub fn random(&mut self, mut rand: impl FnMut() -> u64) -> Option<(&[u8], &V)> {
+        if self.is_empty() {
+            return None;
+        }
+        self.rehash_step();
+        let (t, slot) = loop {
+            let total = self.tables[0].buckets.len()
+                + if self.rehash_idx.is_some() {
+                    self.tables[1].buckets.len()
+                } else {
+                    0
+                };
+            let start = self.rehash_idx.unwrap_or(0);
+            let i = start + below(rand(), total - start);
+            let (t, slot) = if i < self.tables[0].buckets.len() {
+                (0, i)
+            } else {
+                (1, i - self.tables[0].buckets.len())
+            };
+            if self.tables[t].buckets[slot].is_some() {
+                break (t, slot);
+            }
+        };
+        let mut len = 0;
+        let mut link = &self.tables[t].buckets[slot];
+        while let Some(node) = link {
+            len += 1;
+            link = &node.next;
+        }
+        let pick = below(rand(), len);
+        let mut node = self.tables[t].buckets[slot]
+            .as_deref()
+            .expect("non-empty bucket");
+        for _ in 0..pick {
+            node = node.next.as_deref().expect("within chain");
+        }
+        Some((&node.key, &node.value))
+    }
+
+    /// One step of a SCAN: visits the entries of the bucket(s) at `cursor` and returns the next
+    /// cursor (0 when the scan is complete). Every entry present from the first call to the
+    /// last is visited at least once, even across resizes.
+    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8], &V)) -> u64 {
+        if self.is_empty() {
+            return 0;
+        }
+        let mut v = cursor;
+        let visit = |table: &Table<V>, slot: usize, f: &mut dyn FnMut(&[u8], &V)| {
+            let mut link = &table.buckets[slot];
+            while let Some(node) = link {
+                f(&node.key, &node.value);
+                link = &node.next;
+            }
+        };
+        if self.rehash_idx.is_none() {
+            let t0 = &self.tables[0];
+            let m0 = t0.mask();
+            visit(t0, (v & m0) as usize, &mut f);
+            v |= !m0;
+            v = v.reverse_bits().wrapping_add(1).reverse_bits();
+        } else {
+            let (small, large) = if self.tables[0].buckets.len() <= self.tables[1].buckets.len() {
+                (&self.tables[0], &self.tables[1])
+            } else {
+                (&self.tables[1], &self.tables[0])
+            };
+            let m0 = small.mask();
+            let m1 = large.mask();
+            visit(small, (v & m0) as usize, &mut f);
+            // Then every bucket of the larger table that expands the smaller one's bucket.
+            loop {
+                visit(large, (v & m1) as usize, &mut f);
+                v |= !m1;
+                v = v.reverse_bits().wrapping_add(1).reverse_bits();
+                if v & (m0 ^ m1) == 0 {
+                    break;
+                }
+            }
+        }
+        v
+    }
+}
+
+/// Maps a random `u64` onto `0..n` using its high bits (multiply-shift), which stay good even
+/// when a cheap generator's low bits are correlated from one call to the next.
+fn below(r: u64, n: usize) -> usize {
+    ((u128::from(r) * n as u128) >> 64) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn key(i: u32) -> Vec<u8> {
+        format!("key:{i}").into_bytes()
+    }
+
+    #[test]
+    fn insert_get_remove_through_resizes() {
+        let mut d = Dict::new();
+        for i in 0..5000 {
+            assert!(d.insert(&key(i), i).is_none());
+        }
+        assert_eq!(d.insert(&key(7), 70), Some(7));
+        assert_eq!(d.len(), 5000);
+        for i in 0..5000 {
+            let want = if i == 7 { 70 } else { i };
+            assert_eq!(d.get(&key(i)), Some(&want));
+        }
+        for i in 0..4990 {
+            assert!(d.remove(&key(i)).is_some());
+        }
+        assert_eq!(d.len(), 10);
+        assert_eq!(d.get(&key(4995)), Some(&4995));
+        assert!(d.get(&key(1)).is_none());
+    }
+
+    #[test]
+    fn scan_sees_every_stable_entry_while_the_table_changes() {
+        let mut d = Dict::new();
+        for i in 0..1000 {
+            d.insert(&key(i), ());
+        }
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut extra = 1000;
+        loop {
+            cursor = d.scan(cursor, |k, _| {
+                seen.insert(k.to_vec());
+            });
+            // Grow the table between steps (forces rehashing mid-scan), up to 5x its size.
+            for _ in 0..8 {
+                if extra < 5000 {
+                    d.insert(&key(extra), ());
+                    extra += 1;
+                }
+            }
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..1000 {
+            assert!(seen.contains(&key(i)), "missed {i}");
+        }
+    }
+
+    #[test]
+    fn scan_survives_shrinking() {
+        let mut d = Dict::new();
+        for i in 0..2000 {
+            d.insert(&key(i), ());
+        }
+        let mut seen = HashSet::new();
+        let mut cursor = 0;
+        let mut next_del = 100;
+        loop {
+            cursor = d.scan(cursor, |k, _| {
+                seen.insert(k.to_vec());
+            });
+            for _ in 0..50 {
+                if next_del < 2000 {
+                    d.remove(&key(next_del));
+                    next_del += 1;
+                }
+            }
+            if cursor == 0 {
+                break;
+            }
+        }
+        for i in 0..100 {
+            assert!(seen.contains(&key(i)), "missed {i}");
+        }
+    }
+
+    #[test]
+    fn random_returns_present_keys() {
+        let mut d = Dict::new();
+        assert!(d.random(|| 4).is_none());
+        for i in 0..100 {
+            d.insert(&key(i), i);
+        }
+        let mut x = 1u64;
+        let mut rand = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut seen = HashSet::new();
+        for _ in 0..2000 {
+            let (k, v) = d.random(&mut rand).unwrap();
+            assert_eq!(k, &key(*v)[..]);
+            seen.insert(*v);
+        }
+        assert!(seen.len() > 90, "poor spread: {}", seen.len());
+    }
+}

@@ -1,0 +1,326 @@
+//! One shard of a database: its keys, its expiry set and its random source. A shard is only
+//! ever touched under its lock (see `locks.rs`), so everything here is plain `&mut self`.
+//!
+//! Expiry invariant: a key whose deadline has passed is never returned. Every lookup checks
+//! the deadline and deletes the key when it has passed (lazy expiry), and `active_expire`
+//! reclaims keys nobody asks for (sampling the expiry set, like Valkey's active cycle).
+
+use super::dict::Dict;
+use crate::value::Value;
+
+/// A key's value and deadline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// The value.
+    pub value: Value,
+    /// Absolute deadline in Unix milliseconds; 0 means no TTL.
+    pub expire_at: u64,
+}
+
+impl Entry {
+    /// An entry without a TTL.
+    pub fn new(value: Value) -> Self {
+        Self {
+            value,
+            expire_at: 0,
+        }
+    }
+
+    fn expired(&self, now_ms: u64) -> bool {
+        self.expire_at != 0 && self.expire_at <= now_ms
+    }
+}
+
+/// Keys sampled per round of the active cycle (Valkey's `ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP`).
+const KEYS_PER_LOOP: usize = 20;
+/// Another round follows while more than this percentage of the sample had expired.
+const ACCEPTABLE_STALE_PERCENT: usize = 10;
+
+/// The keys of one shard.
+#[derive(Debug, Default)]
+pub struct Shard {
+    dict: Dict<Entry>,
+    /// Keys that have a TTL (the deadline itself lives in the entry).
+    volatile: Dict<()>,
+    /// SCAN cursor of the active expiry cycle over `volatile`.
+    expire_cursor: u64,
+    rng: u64,
+    /// Keys deleted because their deadline passed.
+    pub expired_keys: u64,
+}
+
+impl Shard {
+    /// An empty shard whose random choices start from `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self {
+            rng: seed | 1,
+            ..Self::default()
+        }
+    }
+
+    /// Number of keys, expired-but-not-yet-reclaimed ones included (as Valkey's DBSIZE).
+    pub fn len(&self) -> usize {
+        self.dict.len()
+    }
+
+    /// True when the shard holds no keys.
+    pub fn is_empty(&self) -> bool {
+        self.dict.is_empty()
+    }
+
+    /// Number of keys with a TTL.
+    pub fn volatile_len(&self) -> usize {
+        self.volatile.len()
+    }
+
+    /// Deletes `key` if its deadline has passed; true if it did.
+    fn expire_if_needed(&mut self, key: &[u8], now_ms: u64) -> bool {
+        let expired = matches!(self.dict.get(key), Some(e) if e.expired(now_ms));
+        if expired {
+            self.remove(key);
+            self.expired_keys += 1;
+        }
+        expired
+    }
+
+    /// The live entry for `key`.
+    pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&Entry> {
+        self.get_mut(key, now_ms).map(|e| &*e)
+    }
+
+    /// The live entry for `key`, mutable. Changing `expire_at` through it is not allowed; use
+    /// [`Shard::set_expire`] so the expiry set stays in step.
+    pub fn get_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+        if self.expire_if_needed(key, now_ms) {
+            return None;
+        }
+        self.dict.get_mut(key)
+    }
+
+    /// True when `key` is live.
+    pub fn contains(&mut self, key: &[u8], now_ms: u64) -> bool {
+        self.get(key, now_ms).is_some()
+    }
+
+    /// Stores `entry` under `key`, replacing any previous value and TTL.
+    pub fn insert(&mut self, key: &[u8], entry: Entry) -> Option<Entry> {
+        let volatile = entry.expire_at != 0;
+        let old = self.dict.insert(key, entry);
+        match (old.as_ref().is_some_and(|o| o.expire_at != 0), volatile) {
+            (false, true) => {
+                self.volatile.insert(key, ());
+            }
+            (true, false) => {
+                self.volatile.remove(key);
+            }
+            _ => {}
+        }
+        old
+    }
+
+    /// Removes `key` (live or not); returns its entry.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
+        let old = self.dict.remove(key)?;
+        if old.expire_at != 0 {
+            self.volatile.remove(key);
+        }
+        Some(old)
+    }
+
+    /// Sets or clears (`at == 0`) the deadline of a live key; false if there is no such key.
+    pub fn set_expire(&mut self, key: &[u8], at: u64, now_ms: u64) -> bool {
+        let Some(entry) = self.get_mut(key, now_ms) else {
+            return false;
+        };
+        let before = std::mem::replace(&mut entry.expire_at, at);
+        match (before != 0, at != 0) {
+            (false, true) => {
+                self.volatile.insert(key, ());
+            }
+            (true, false) => {
+                self.volatile.remove(key);
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// Removes every key.
+    pub fn clear(&mut self) {
+        self.dict.clear();
+        self.volatile.clear();
+        self.expire_cursor = 0;
+    }
+
+    /// A random live key (RANDOMKEY); expired keys met on the way are reclaimed.
+    pub fn random_key(&mut self, now_ms: u64) -> Option<Vec<u8>> {
+        // Bounded like Valkey: give up after many expired picks rather than loop forever.
+        for _ in 0..100 {
+            let mut rng = self.rng;
+            let picked = self
+                .dict
+                .random(|| {
+                    rng ^= rng >> 12;
+                    rng ^= rng << 25;
+                    rng ^= rng >> 27;
+                    rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
+                })
+                .map(|(k, e)| (k.to_vec(), e.expired(now_ms)));
+            self.rng = rng;
+            match picked {
+                None => return None,
+                Some((key, false)) => return Some(key),
+                Some((key, true)) => {
+                    self.expire_if_needed(&key, now_ms);
+                }
+            }
+        }
+        None
+    }
+
+    /// One SCAN step over this shard: calls `f` for each live key in the visited bucket(s)
+    /// and returns the next cursor (0 when done).
+    pub fn scan(&mut self, cursor: u64, now_ms: u64, mut f: impl FnMut(&[u8], &Entry)) -> u64 {
+        let mut stale = Vec::new();
+        let next = self.dict.scan(cursor, |k, e| {
+            if e.expired(now_ms) {
+                stale.push(k.to_vec());
+            } else {
+                f(k, e);
+            }
+        });
+        for key in stale {
+            self.expire_if_needed(&key, now_ms);
+        }
+        next
+    }
+
+    /// Visits every live key (KEYS); expired ones are skipped, not reclaimed.
+    pub fn for_each_live(&self, now_ms: u64, mut f: impl FnMut(&[u8], &Entry)) {
+        self.dict.for_each(|k, e| {
+            if !e.expired(now_ms) {
+                f(k, e);
+            }
+        });
+    }
+
+    /// One pass of the active expiry cycle: samples keys with a TTL in rounds of 20 and
+    /// deletes the expired ones, going on while more than 10% of a round had expired and
+    /// `budget` rounds remain. Returns `(sampled, expired)`.
+    pub fn active_expire(&mut self, now_ms: u64, mut budget: usize) -> (usize, usize) {
+        let (mut sampled, mut expired) = (0, 0);
+        while budget > 0 && !self.volatile.is_empty() {
+            budget -= 1;
+            let mut round = Vec::with_capacity(KEYS_PER_LOOP);
+            let mut visited = 0;
+            let mut cursor = self.expire_cursor;
+            // Visit buckets until a round's worth of keys was seen (or the set wrapped).
+            loop {
+                cursor = self.volatile.scan(cursor, |k, ()| {
+                    visited += 1;
+                    round.push(k.to_vec());
+                });
+                if visited >= KEYS_PER_LOOP || cursor == 0 {
+                    break;
+                }
+            }
+            self.expire_cursor = cursor;
+            let mut round_expired = 0;
+            for key in &round {
+                if self.expire_if_needed(key, now_ms) {
+                    round_expired += 1;
+                }
+            }
+            sampled += round.len();
+            expired += round_expired;
+            if round_expired * 100 <= round.len() * ACCEPTABLE_STALE_PERCENT {
+                break;
+            }
+        }
+        (sampled, expired)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Str;
+
+    fn val(s: &str) -> Value {
+        Value::Str(Str::from_bytes(s.as_bytes()))
+    }
+
+    #[test]
+    fn expired_keys_are_never_returned() {
+        let mut s = Shard::new(1);
+        s.insert(
+            b"a",
+            Entry {
+                value: val("1"),
+                expire_at: 1000,
+            },
+        );
+        s.insert(b"b", Entry::new(val("2")));
+        assert!(s.get(b"a", 999).is_some());
+        assert!(s.get(b"a", 1000).is_none());
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.volatile_len(), 0);
+        assert_eq!(s.expired_keys, 1);
+    }
+
+    #[test]
+    fn active_cycle_reclaims_untouched_keys() {
+        let mut s = Shard::new(7);
+        for i in 0..1000 {
+            let key = format!("k{i}");
+            let expire_at = if i % 2 == 0 { 500 } else { 0 };
+            s.insert(
+                key.as_bytes(),
+                Entry {
+                    value: val("x"),
+                    expire_at,
+                },
+            );
+        }
+        assert_eq!(s.volatile_len(), 500);
+        let mut rounds = 0;
+        while s.volatile_len() > 0 && rounds < 1000 {
+            s.active_expire(600, 16);
+            rounds += 1;
+        }
+        assert_eq!(s.len(), 500);
+        assert_eq!(s.expired_keys, 500);
+        // Nothing live was touched.
+        assert!(s.get(b"k1", 600).is_some());
+    }
+
+    #[test]
+    fn ttl_bookkeeping_follows_set_and_persist() {
+        let mut s = Shard::new(3);
+        s.insert(b"k", Entry::new(val("v")));
+        assert!(s.set_expire(b"k", 100, 0));
+        assert_eq!(s.volatile_len(), 1);
+        assert!(s.set_expire(b"k", 0, 0));
+        assert_eq!(s.volatile_len(), 0);
+        assert!(!s.set_expire(b"missing", 100, 0));
+        s.set_expire(b"k", 100, 0);
+        s.insert(b"k", Entry::new(val("w")));
+        assert_eq!(s.volatile_len(), 0);
+    }
+
+    #[test]
+    fn random_key_skips_expired() {
+        let mut s = Shard::new(9);
+        s.insert(
+            b"dead",
+            Entry {
+                value: val("x"),
+                expire_at: 10,
+            },
+        );
+        s.insert(b"live", Entry::new(val("y")));
+        for _ in 0..20 {
+            assert_eq!(s.random_key(20).as_deref(), Some(&b"live"[..]));
+        }
+    }
+}

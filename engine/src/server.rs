@@ -1,0 +1,110 @@
+//! `Server`: the state every connection and thread shares — databases, configuration,
+//! client ids and counters. Runtimes hold it in an `Arc` and call its periodic functions
+//! from their timers.
+
+use crate::keyspace::{Db, SHARDS};
+use crate::sync::{AtomicU64, Ordering};
+
+/// Start-up configuration (the parameters that exist so far).
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `databases`: how many logical databases `SELECT` can reach.
+    pub databases: usize,
+    /// `proto-max-bulk-len`.
+    pub proto_max_bulk_len: usize,
+    /// `hz`: how often the runtime calls [`Server::cron`].
+    pub hz: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            databases: 16,
+            proto_max_bulk_len: resp::DEFAULT_MAX_BULK_LEN,
+            hz: 10,
+        }
+    }
+}
+
+/// Shared server state.
+#[derive(Debug)]
+pub struct Server {
+    config: Config,
+    dbs: Vec<Db>,
+    next_client_id: AtomicU64,
+    /// Commands executed.
+    pub commands_processed: AtomicU64,
+    /// Round-robin position of the active expiry cycle: `db * SHARDS + shard`.
+    expire_position: AtomicU64,
+}
+
+/// Share of the shards visited per cron tick by the active expiry cycle: all of them over a
+/// second at the default `hz`.
+const EXPIRE_ROUNDS_PER_SHARD: usize = 4;
+
+impl Server {
+    /// A server with empty databases.
+    pub fn new(config: Config) -> Self {
+        let dbs = (0..config.databases)
+            .map(|i| Db::new(0x5EED ^ i as u64))
+            .collect();
+        Self {
+            config,
+            dbs,
+            next_client_id: AtomicU64::new(1),
+            commands_processed: AtomicU64::new(0),
+            expire_position: AtomicU64::new(0),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Database `i`, if it exists.
+    pub fn db(&self, i: usize) -> Option<&Db> {
+        self.dbs.get(i)
+    }
+
+    /// All databases.
+    pub fn dbs(&self) -> &[Db] {
+        &self.dbs
+    }
+
+    /// A new client id (ids start at 1 and only grow).
+    pub fn next_client_id(&self) -> u64 {
+        self.next_client_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Periodic work; the runtime calls it `hz` times a second with the current time.
+    /// Runs one slice of the active expiry cycle, a shard at a time, so it never holds more
+    /// than one shard lock and never for long.
+    pub fn cron(&self, now_ms: u64) {
+        let total = (self.dbs.len() * SHARDS) as u64;
+        if total == 0 {
+            return;
+        }
+        let per_tick = (total / u64::from(self.config.hz.max(1))).max(1);
+        let start = self.expire_position.fetch_add(per_tick, Ordering::Relaxed);
+        for pos in start..start + per_tick {
+            let pos = pos % total;
+            let db = &self.dbs[(pos / SHARDS as u64) as usize];
+            db.shards()
+                .lock_one((pos % SHARDS as u64) as usize)
+                .active_expire(now_ms, EXPIRE_ROUNDS_PER_SHARD);
+        }
+    }
+
+    /// Keys deleted by expiry so far, over all databases.
+    pub fn expired_keys(&self) -> u64 {
+        self.dbs
+            .iter()
+            .map(|db| {
+                (0..SHARDS)
+                    .map(|i| db.shards().lock_one(i).expired_keys)
+                    .sum::<u64>()
+            })
+            .sum()
+    }
+}

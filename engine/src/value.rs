@@ -1,0 +1,184 @@
+//! Stored values. Every payload is cheap to clone and shared copy-on-write (`Arc`), so a
+//! forkless snapshot can hold a shard's values while writers go on: a writer that finds a
+//! payload shared copies it first (`Arc::make_mut`), everyone else pays nothing.
+
+use std::sync::Arc;
+
+/// Valkey 9 embeds a string in its key's allocation (`embstr`) while key, its header, the value
+/// and an optional expire field fit this budget; measured with `OBJECT ENCODING` on 9.1.2:
+/// key "k" embeds values up to 112 bytes, a 40-byte key up to 71, with a TTL 8 bytes less.
+const EMBED_BUDGET: usize = 114;
+/// Longest value that is ever embedded (an empty one-byte-header key).
+const EMBED_MAX_VALUE: usize = EMBED_BUDGET - 2;
+
+/// A value of any type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// A string (also bitmaps and HyperLogLogs).
+    Str(Str),
+}
+
+/// A string value, in the encoding Valkey would choose for it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Str {
+    /// A canonical decimal integer (`OBJECT ENCODING` says `int`).
+    Int(i64),
+    /// Bytes; `raw` records that the value was modified in place (APPEND, SETRANGE), which
+    /// makes Valkey report `raw` even when short.
+    Bytes { data: Arc<Vec<u8>>, raw: bool },
+}
+
+impl Value {
+    /// The name `TYPE` reports.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str(_) => "string",
+        }
+    }
+
+    /// The name `OBJECT ENCODING` reports for this value stored under a key of `key_len`
+    /// bytes, with or without a TTL.
+    pub fn encoding(&self, key_len: usize, has_ttl: bool) -> &'static str {
+        match self {
+            Value::Str(Str::Int(_)) => "int",
+            Value::Str(Str::Bytes { data, raw: false }) => {
+                let key_header = if key_len < 32 {
+                    1
+                } else if key_len < 256 {
+                    3
+                } else {
+                    5
+                };
+                let ttl = if has_ttl { 8 } else { 0 };
+                if key_len + key_header + data.len() + ttl <= EMBED_BUDGET {
+                    "embstr"
+                } else {
+                    "raw"
+                }
+            }
+            Value::Str(Str::Bytes { .. }) => "raw",
+        }
+    }
+}
+
+impl Str {
+    /// A string from client bytes, integer-encoded when Valkey would (`tryObjectEncoding`:
+    /// at most 20 bytes that parse strictly as an `i64`).
+    pub fn from_bytes(bytes: &[u8]) -> Str {
+        if bytes.len() <= 20 {
+            if let Some(i) = resp::int::parse_i64(bytes) {
+                return Str::Int(i);
+            }
+        }
+        Str::Bytes {
+            data: Arc::new(bytes.to_vec()),
+            raw: bytes.len() > EMBED_MAX_VALUE,
+        }
+    }
+
+    /// Length in bytes of the string form.
+    pub fn len(&self) -> usize {
+        match self {
+            Str::Int(i) => {
+                let mut buf = [0u8; 20];
+                resp::int::i64_digits(*i, &mut buf).len()
+            }
+            Str::Bytes { data, .. } => data.len(),
+        }
+    }
+
+    /// True for the empty string.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Calls `f` with the string form, without allocating.
+    pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        match self {
+            Str::Int(i) => {
+                let mut buf = [0u8; 20];
+                f(resp::int::i64_digits(*i, &mut buf))
+            }
+            Str::Bytes { data, .. } => f(data),
+        }
+    }
+
+    /// The bytes as an owned vector.
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.with_bytes(<[u8]>::to_vec)
+    }
+
+    /// Mutable bytes for an in-place edit (APPEND, SETRANGE, SETBIT): converts an integer to
+    /// bytes, copies a shared payload, and marks the string `raw` as Valkey does.
+    pub fn make_mut(&mut self) -> &mut Vec<u8> {
+        if let Str::Int(_) = self {
+            *self = Str::Bytes {
+                data: Arc::new(self.to_vec()),
+                raw: true,
+            };
+        }
+        match self {
+            Str::Bytes { data, raw } => {
+                *raw = true;
+                Arc::make_mut(data)
+            }
+            Str::Int(_) => unreachable!("converted above"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Encodings checked against Valkey 9.1.2 on fresh keys: SET <key> <v> [EX 1000];
+    // OBJECT ENCODING <key>.
+    #[test]
+    fn encodings_follow_valkey() {
+        let enc = |key_len: usize, v: &[u8], ttl: bool| {
+            Value::Str(Str::from_bytes(v)).encoding(key_len, ttl)
+        };
+        assert_eq!(enc(1, b"123", false), "int");
+        assert_eq!(enc(1, b"-9223372036854775808", false), "int");
+        assert_eq!(enc(1, b"99999999999999999999", false), "embstr");
+        assert_eq!(enc(1, b"0123", false), "embstr");
+        assert_eq!(enc(1, b"hello", false), "embstr");
+        for (key_len, last_embedded) in [(1, 112), (10, 103), (40, 71), (80, 31)] {
+            assert_eq!(
+                enc(key_len, &vec![b'a'; last_embedded], false),
+                "embstr",
+                "key {key_len}"
+            );
+            assert_eq!(
+                enc(key_len, &vec![b'a'; last_embedded + 1], false),
+                "raw",
+                "key {key_len}"
+            );
+        }
+        for (key_len, last_embedded) in [(1, 104), (40, 63)] {
+            assert_eq!(
+                enc(key_len, &vec![b'a'; last_embedded], true),
+                "embstr",
+                "key {key_len} ttl"
+            );
+            assert_eq!(
+                enc(key_len, &vec![b'a'; last_embedded + 1], true),
+                "raw",
+                "key {key_len} ttl"
+            );
+        }
+        let mut s = Str::from_bytes(b"12");
+        s.make_mut().push(b'3');
+        assert_eq!(Value::Str(s.clone()).encoding(1, false), "raw");
+        assert_eq!(s.to_vec(), b"123");
+    }
+
+    #[test]
+    fn shared_payload_is_copied_on_write() {
+        let a = Str::from_bytes(b"shared value");
+        let mut b = a.clone();
+        b.make_mut().extend_from_slice(b"!");
+        assert_eq!(a.to_vec(), b"shared value");
+        assert_eq!(b.to_vec(), b"shared value!");
+    }
+}
