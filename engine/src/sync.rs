@@ -13,6 +13,11 @@ pub use loom::sync::{
     Arc, Mutex, MutexGuard, RwLock,
 };
 
+/// Shared value payloads (copy-on-write strings and aggregates). Always std's `Arc`: sharing a
+/// payload is not a synchronisation protocol (it is only read or copied, never waited on), and
+/// copy-on-write needs `Arc::make_mut`, which loom's `Arc` lacks.
+pub type Shared<T> = std::sync::Arc<T>;
+
 /// Locks `m`, ignoring poisoning: a panic while a shard is held is already a bug report, and
 /// the data is left consistent by construction (commands validate before they mutate).
 pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

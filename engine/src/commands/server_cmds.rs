@@ -2,6 +2,7 @@
 //! commands this server implements).
 
 use super::table::introspection as intro;
+use super::table::{key_flags, CommandSpec, KeyRef};
 use super::{implemented, Args, CmdError, Ctx, Handler};
 
 pub(super) fn handler(name: &str) -> Option<Handler> {
@@ -33,11 +34,23 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
             Ok(())
         },
         "command|getkeys" => |c, a| {
-            intro::command_getkeys(&mut c.out, a.from(2), false, &implemented, &|_, _, _| {});
+            intro::command_getkeys(
+                &mut c.out,
+                a.from(2),
+                false,
+                &implemented,
+                &get_keys_function,
+            );
             Ok(())
         },
         "command|getkeysandflags" => |c, a| {
-            intro::command_getkeys(&mut c.out, a.from(2), true, &implemented, &|_, _, _| {});
+            intro::command_getkeys(
+                &mut c.out,
+                a.from(2),
+                true,
+                &implemented,
+                &get_keys_function,
+            );
             Ok(())
         },
         "command|help" => |c, _| {
@@ -46,6 +59,20 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
         },
         _ => return None,
     })
+}
+
+/// Key lookup for the implemented commands whose key flags depend on their arguments
+/// (Valkey's `setGetKeys`); the table handles every other implemented command.
+fn get_keys_function(spec: &'static CommandSpec, args: &[&[u8]], out: &mut Vec<KeyRef>) {
+    if spec.name == "set" && args.len() > 1 {
+        let get = args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
+        let flags = if get {
+            key_flags::RW | key_flags::ACCESS | key_flags::UPDATE
+        } else {
+            key_flags::OW | key_flags::UPDATE
+        };
+        out.push(KeyRef { index: 1, flags });
+    }
 }
 
 fn time(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {

@@ -504,7 +504,7 @@ fn setrange(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
                 bytes.extend_from_slice(patch);
                 let len = bytes.len();
                 let value = Str::Bytes {
-                    data: std::sync::Arc::new(bytes),
+                    data: crate::sync::Shared::new(bytes),
                     raw: true,
                 };
                 shard.insert(key, Entry::new(Value::Str(value)));
