@@ -2,8 +2,11 @@
 //! family, and the error replies they share.
 
 mod args;
+mod bitmaps;
 mod error;
+mod float;
 mod keys;
+mod lcs;
 mod server_cmds;
 mod session;
 mod strings;
@@ -58,6 +61,9 @@ type Handler = fn(&mut Ctx<'_>, &Args<'_>) -> Result<(), CmdError>;
 /// implement it yet (it is then reported as an unknown command and left out of COMMAND).
 fn handler(name: &str) -> Option<Handler> {
     strings::handler(name)
+        .or_else(|| bitmaps::handler(name))
+        .or_else(|| float::handler(name))
+        .or_else(|| lcs::handler(name))
         .or_else(|| keys::handler(name))
         .or_else(|| session::handler(name))
         .or_else(|| server_cmds::handler(name))

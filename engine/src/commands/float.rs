@@ -1,0 +1,7 @@
+//! Placeholder: filled in by the float work in progress.
+
+use super::Handler;
+
+pub(super) fn handler(_name: &str) -> Option<Handler> {
+    None
+}
