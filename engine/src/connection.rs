@@ -10,9 +10,21 @@ use smallvec::SmallVec;
 
 use resp::{Limits, Protocol, ReplyWriter, RequestParser};
 
+use crate::clients::{ClientHandle, Peer};
 use crate::commands::{execute, Ctx, Flow};
 use crate::server::Server;
-use crate::sync::Arc;
+use crate::sync::{lock, Arc, Ordering};
+
+/// `CLIENT REPLY` mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyMode {
+    /// Replies are sent.
+    On,
+    /// Replies are dropped until `CLIENT REPLY ON`.
+    Off,
+    /// The next command's reply is dropped.
+    SkipNext,
+}
 
 /// Per-client state that commands read and change.
 #[derive(Debug)]
@@ -23,8 +35,27 @@ pub struct ClientState {
     pub db: usize,
     /// The negotiated protocol.
     pub proto: Protocol,
-    /// `CLIENT SETNAME`.
-    pub name: Option<Vec<u8>>,
+    /// `CLIENT REPLY`.
+    pub reply: ReplyMode,
+    /// What other clients see of this one (name, flags, counters).
+    pub handle: Arc<ClientHandle>,
+}
+
+impl ClientState {
+    /// Selects database `db` (also shown by CLIENT LIST).
+    pub fn select(&mut self, db: usize) {
+        self.db = db;
+        self.handle.db.store(db, Ordering::Relaxed);
+    }
+
+    /// Switches protocol (also shown by CLIENT LIST).
+    pub fn set_protocol(&mut self, proto: Protocol) {
+        self.proto = proto;
+        self.handle.resp.store(
+            if proto == Protocol::Resp3 { 3 } else { 2 },
+            Ordering::Relaxed,
+        );
+    }
 }
 
 /// One client connection.
@@ -38,31 +69,47 @@ pub struct Connection {
     output: Vec<u8>,
     state: ClientState,
     closing: bool,
+    /// DEBUG SLEEP: nothing more runs on this connection before this Unix microsecond.
+    sleep_until: Option<u64>,
 }
 
 /// Arguments kept on the stack for the common short commands.
 type Argv<'a> = SmallVec<[&'a [u8]; 8]>;
 
 impl Connection {
-    /// A new client of `server`, speaking RESP2 on database 0.
+    /// A new in-process client of `server` (no socket), speaking RESP2 on database 0.
     pub fn new(server: Arc<Server>) -> Self {
+        Self::with_peer(
+            server,
+            Peer {
+                fd: -1,
+                ..Peer::default()
+            },
+            0,
+        )
+    }
+
+    /// A new client connected from `peer` at `now_us` (Unix microseconds).
+    pub fn with_peer(server: Arc<Server>, peer: Peer, now_us: u64) -> Self {
         let limits = Limits {
             max_bulk_len: server.config().proto_max_bulk_len,
             ..Limits::default()
         };
-        let id = server.next_client_id();
+        let handle = server.clients.register(peer, now_us / 1000);
         Self {
             server,
             parser: RequestParser::new(limits),
             input: Vec::new(),
             output: Vec::new(),
             state: ClientState {
-                id,
+                id: handle.id,
                 db: 0,
                 proto: Protocol::Resp2,
-                name: None,
+                reply: ReplyMode::On,
+                handle,
             },
             closing: false,
+            sleep_until: None,
         }
     }
 
@@ -74,14 +121,57 @@ impl Connection {
     /// Feeds bytes read from the client at `now_us` (Unix microseconds) and runs every
     /// complete request in them; their replies are appended to the output in order.
     pub fn receive(&mut self, bytes: &[u8], now_us: u64) {
-        if self.closing {
+        if self.should_close() {
             return;
         }
         self.input.extend_from_slice(bytes);
-        self.process(now_us);
+        self.state
+            .handle
+            .net_in
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        if self.sleep_until.is_none() {
+            self.run(now_us);
+        }
     }
 
-    fn process(&mut self, now_us: u64) {
+    /// The deadline the runtime must wake this connection at ([`Connection::handle_timeout`]),
+    /// if any.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.sleep_until
+    }
+
+    /// Tells the connection that time `now_us` has come; a finished DEBUG SLEEP replies and
+    /// the requests that arrived meanwhile run.
+    pub fn handle_timeout(&mut self, now_us: u64) {
+        match self.sleep_until {
+            Some(until) if now_us >= until => {
+                self.sleep_until = None;
+                ReplyWriter::new(&mut self.output, self.state.proto).simple(b"OK");
+                self.run(now_us);
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs what is buffered and updates the counters other clients see.
+    fn run(&mut self, now_us: u64) {
+        let out_before = self.output.len();
+        let (commands, last) = self.process(now_us);
+        let h = &self.state.handle;
+        h.net_out
+            .fetch_add((self.output.len() - out_before) as u64, Ordering::Relaxed);
+        if commands > 0 {
+            h.commands.fetch_add(commands, Ordering::Relaxed);
+            h.last_active_ms.store(now_us / 1000, Ordering::Relaxed);
+            if let Some(name) = last {
+                lock(&h.meta).last_cmd = name;
+            }
+        }
+    }
+
+    /// Runs the complete requests in the input; returns how many ran and the last one's name.
+    fn process(&mut self, now_us: u64) -> (u64, Option<&'static str>) {
         let Self {
             server,
             parser,
@@ -89,8 +179,10 @@ impl Connection {
             output,
             state,
             closing,
+            sleep_until,
         } = self;
         let mut at = 0;
+        let (mut commands, mut last) = (0, None);
         loop {
             match parser.parse(&input[at..]) {
                 Ok(Some(req)) => {
@@ -100,6 +192,8 @@ impl Connection {
                     }
                     let argv: Argv<'_> = req.iter().collect();
                     let proto = state.proto;
+                    let mode_before = state.reply;
+                    let mark = output.len();
                     let mut ctx = Ctx {
                         server,
                         client: state,
@@ -108,10 +202,31 @@ impl Connection {
                         now_us,
                         flow: Flow::Continue,
                     };
-                    execute(&mut ctx, &argv);
-                    if ctx.flow == Flow::Close {
-                        *closing = true;
-                        break;
+                    let ran = execute(&mut ctx, &argv);
+                    let flow = ctx.flow;
+                    commands += 1;
+                    last = ran.or(last);
+                    // CLIENT REPLY: OFF drops replies until ON; SKIP drops the next one.
+                    match mode_before {
+                        ReplyMode::SkipNext => {
+                            output.truncate(mark);
+                            if state.reply == ReplyMode::SkipNext {
+                                state.reply = ReplyMode::On;
+                            }
+                        }
+                        ReplyMode::Off if state.reply == ReplyMode::Off => output.truncate(mark),
+                        _ => {}
+                    }
+                    match flow {
+                        Flow::Continue => {}
+                        Flow::Close => {
+                            *closing = true;
+                            break;
+                        }
+                        Flow::SleepUntil(until) => {
+                            *sleep_until = Some(until);
+                            break;
+                        }
                     }
                 }
                 Ok(None) => break,
@@ -130,6 +245,7 @@ impl Connection {
         } else {
             input.drain(..at);
         }
+        (commands, last)
     }
 
     /// Reply bytes waiting to be written.
@@ -151,14 +267,27 @@ impl Connection {
         }
     }
 
-    /// True once the connection must close after its output is written (QUIT, protocol error).
+    /// True once the connection must close after its output is written (QUIT, protocol
+    /// error, CLIENT KILL).
     pub fn should_close(&self) -> bool {
-        self.closing
+        self.closing || self.state.handle.is_killed()
+    }
+
+    /// Registers the waker the runtime wants called when this connection must close from
+    /// elsewhere (CLIENT KILL), so an idle connection does not wait for its next read.
+    pub fn set_waker(&self, waker: &std::task::Waker) {
+        self.state.handle.set_waker(waker);
     }
 
     /// Bytes buffered while waiting for the rest of a request (for query-buffer limits).
     pub fn pending_input(&self) -> usize {
         self.input.len()
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.server.clients.unregister(self.state.id);
     }
 }
 

@@ -3,6 +3,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod clients;
 pub mod commands;
 pub mod connection;
 pub mod glob;

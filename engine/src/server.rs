@@ -2,8 +2,9 @@
 //! client ids and counters. Runtimes hold it in an `Arc` and call its periodic functions
 //! from their timers.
 
+use crate::clients::ClientRegistry;
 use crate::keyspace::{Db, SHARDS};
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{AtomicBool, AtomicU64, Ordering};
 
 /// Start-up configuration (the parameters that exist so far).
 #[derive(Clone, Debug)]
@@ -14,6 +15,8 @@ pub struct Config {
     pub proto_max_bulk_len: usize,
     /// `hz`: how often the runtime calls [`Server::cron`].
     pub hz: u32,
+    /// `enable-debug-command`: whether DEBUG is allowed (Valkey's default is no).
+    pub enable_debug_command: bool,
 }
 
 impl Default for Config {
@@ -22,6 +25,7 @@ impl Default for Config {
             databases: 16,
             proto_max_bulk_len: resp::DEFAULT_MAX_BULK_LEN,
             hz: 10,
+            enable_debug_command: false,
         }
     }
 }
@@ -31,9 +35,12 @@ impl Default for Config {
 pub struct Server {
     config: Config,
     dbs: Vec<Db>,
-    next_client_id: AtomicU64,
+    /// Connected clients.
+    pub clients: ClientRegistry,
     /// Commands executed.
     pub commands_processed: AtomicU64,
+    /// `DEBUG SET-ACTIVE-EXPIRE`: whether [`Server::cron`] reclaims expired keys.
+    pub active_expire: AtomicBool,
     /// Round-robin position of the active expiry cycle: `db * SHARDS + shard`.
     expire_position: AtomicU64,
 }
@@ -51,8 +58,9 @@ impl Server {
         Self {
             config,
             dbs,
-            next_client_id: AtomicU64::new(1),
+            clients: ClientRegistry::default(),
             commands_processed: AtomicU64::new(0),
+            active_expire: AtomicBool::new(true),
             expire_position: AtomicU64::new(0),
         }
     }
@@ -72,17 +80,12 @@ impl Server {
         &self.dbs
     }
 
-    /// A new client id (ids start at 1 and only grow).
-    pub fn next_client_id(&self) -> u64 {
-        self.next_client_id.fetch_add(1, Ordering::Relaxed)
-    }
-
     /// Periodic work; the runtime calls it `hz` times a second with the current time.
     /// Runs one slice of the active expiry cycle, a shard at a time, so it never holds more
     /// than one shard lock and never for long.
     pub fn cron(&self, now_ms: u64) {
         let total = (self.dbs.len() * SHARDS) as u64;
-        if total == 0 {
+        if total == 0 || !self.active_expire.load(Ordering::Relaxed) {
             return;
         }
         let per_tick = (total / u64::from(self.config.hz.max(1))).max(1);

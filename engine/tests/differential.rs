@@ -9,6 +9,8 @@
 //! - `sort ` compare after sorting the elements of reply arrays, nested ones too (KEYS, SCAN);
 //! - `shape ` compare only the reply's type (SCAN cursors differ by design).
 //!
+//! `FERROKEY_DIFF_ONLY=<name>` runs only `<name>.txt`.
+//!
 //! Without the reference server the test is skipped with a message, unless
 //! `FERROKEY_REQUIRE_REFERENCE=1` (set by `cargo xtask ci`), where it fails.
 
@@ -191,7 +193,11 @@ fn run_script(path: &Path, valkey: &Valkey) -> usize {
     let mut vbuf = Vec::new();
     sock.write_all(b"*1\r\n$8\r\nFLUSHALL\r\n").unwrap();
     read_frame(&mut sock, &mut vbuf);
-    let mut conn = Connection::new(Arc::new(Server::new(Config::default())));
+    let config = Config {
+        enable_debug_command: true,
+        ..Config::default()
+    };
+    let mut conn = Connection::new(Arc::new(Server::new(config)));
     let mut compared = 0;
     for (n, raw) in text.split(|&b| b == b'\n').enumerate() {
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -260,6 +266,10 @@ fn scripts_match_valkey() {
         .map(|e| e.unwrap().path())
         .collect();
     scripts.retain(|p| p.extension().is_some_and(|e| e == "txt"));
+    // FERROKEY_DIFF_ONLY=keys runs just keys.txt (while working on one area).
+    if let Ok(only) = std::env::var("FERROKEY_DIFF_ONLY") {
+        scripts.retain(|p| p.file_stem().is_some_and(|s| s == only.as_str()));
+    }
     scripts.sort();
     assert!(!scripts.is_empty(), "no scripts in {}", dir.display());
     let mut total = 0;

@@ -3,10 +3,14 @@
 
 mod args;
 mod bitmaps;
+mod client;
+mod debug;
 mod error;
 mod float;
 mod keys;
 mod lcs;
+mod multidb;
+mod object;
 mod server_cmds;
 mod session;
 mod strings;
@@ -28,8 +32,10 @@ pub(crate) enum Flow {
     Continue,
     /// Send what is buffered, then close (QUIT).
     Close,
+    /// Stop processing this connection until the given Unix microsecond, then reply `+OK`
+    /// and go on (DEBUG SLEEP). Other connections are not affected.
+    SleepUntil(u64),
 }
-
 /// Everything a command may use: the server, the calling client's state, the reply writer
 /// and the time of the batch.
 pub(crate) struct Ctx<'a> {
@@ -65,7 +71,11 @@ fn handler(name: &str) -> Option<Handler> {
         .or_else(|| float::handler(name))
         .or_else(|| lcs::handler(name))
         .or_else(|| keys::handler(name))
+        .or_else(|| multidb::handler(name))
+        .or_else(|| object::handler(name))
+        .or_else(|| debug::handler(name))
         .or_else(|| session::handler(name))
+        .or_else(|| client::handler(name))
         .or_else(|| server_cmds::handler(name))
 }
 
@@ -74,19 +84,27 @@ pub fn implemented(spec: &CommandSpec) -> bool {
     handler(spec.name).is_some() || spec.subcommands.iter().any(implemented)
 }
 
-/// Runs one request (`args[0]` is the command name) and writes its reply.
-pub(crate) fn execute(ctx: &mut Ctx<'_>, argv: &[&[u8]]) {
+/// Runs one request (`args[0]` is the command name) and writes its reply; returns the full
+/// name of the command that ran (`None` for an unknown one).
+pub(crate) fn execute(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> Option<&'static str> {
     let args = Args::new(argv);
-    if let Err(e) = dispatch(ctx, &args) {
+    let mut ran = None;
+    if let Err(e) = dispatch(ctx, &args, &mut ran) {
         e.write(&mut ctx.out);
     }
+    ran
 }
 
-fn dispatch(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+fn dispatch(
+    ctx: &mut Ctx<'_>,
+    args: &Args<'_>,
+    ran: &mut Option<&'static str>,
+) -> Result<(), CmdError> {
     let name = args.arg(0);
     let Some(spec) = table::lookup(name).filter(|s| implemented(s)) else {
         return Err(CmdError::UnknownCommand(args.unknown_command_text()));
     };
+    *ran = Some(spec.name);
     let spec = if spec.subcommands.is_empty() || args.len() == 1 {
         // No subcommand given: the container itself answers (plain `COMMAND`) or fails arity.
         spec
@@ -104,6 +122,7 @@ fn dispatch(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             }
         }
     };
+    *ran = Some(spec.name);
     if !table::arity_ok(spec, args.len()) {
         return Err(CmdError::WrongArity(spec.name));
     }

@@ -1,8 +1,10 @@
-//! Connection commands: PING ECHO QUIT HELLO SELECT and CLIENT ID / SETNAME / GETNAME.
+//! Connection commands: PING ECHO QUIT RESET AUTH HELLO SELECT.
 
 use resp::Protocol;
 
 use super::{Args, CmdError, Ctx, Flow, Handler};
+use crate::connection::ReplyMode;
+use crate::sync::{lock, Ordering};
 
 pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
@@ -18,22 +20,8 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
         },
         "hello" => hello,
         "select" => select,
-        "client|id" => |c, _| {
-            c.out.integer(c.client.id as i64);
-            Ok(())
-        },
-        "client|getname" => |c, _| {
-            match &c.client.name {
-                Some(n) => c.out.bulk(n),
-                None => c.out.null(),
-            }
-            Ok(())
-        },
-        "client|setname" => |c, a| {
-            set_name(c, a.arg(2))?;
-            c.ok();
-            Ok(())
-        },
+        "reset" => reset,
+        "auth" => auth,
         _ => return None,
     })
 }
@@ -43,7 +31,7 @@ fn select(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     if index < 0 || index as usize >= ctx.server.dbs().len() {
         return Err(CmdError::DbIndexOutOfRange);
     }
-    ctx.client.db = index as usize;
+    ctx.client.select(index as usize);
     ctx.ok();
     Ok(())
 }
@@ -58,14 +46,47 @@ fn ping(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 }
 
 /// Valkey accepts client names made of printable ASCII without spaces; "" clears the name.
-fn set_name(ctx: &mut Ctx<'_>, name: &[u8]) -> Result<(), CmdError> {
-    if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+pub(super) fn set_name(ctx: &mut Ctx<'_>, name: &[u8]) -> Result<(), CmdError> {
+    if !printable(name) {
         return Err(CmdError::Other(
             "ERR Client names cannot contain spaces, newlines or special characters.",
         ));
     }
-    ctx.client.name = (!name.is_empty()).then(|| name.to_vec());
+    lock(&ctx.client.handle.meta).name = (!name.is_empty()).then(|| name.to_vec());
     Ok(())
+}
+
+/// Printable ASCII without spaces: what Valkey allows in client names and library info.
+pub(super) fn printable(s: &[u8]) -> bool {
+    s.iter().all(|b| (b'!'..=b'~').contains(b))
+}
+
+/// `RESET`: back to a fresh connection's state (db 0, RESP2, no name, replies on).
+fn reset(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
+    ctx.client.select(0);
+    ctx.client.set_protocol(Protocol::Resp2);
+    ctx.out.set_protocol(Protocol::Resp2);
+    ctx.client.reply = ReplyMode::On;
+    ctx.client.handle.no_evict.store(false, Ordering::Relaxed);
+    ctx.client.handle.no_touch.store(false, Ordering::Relaxed);
+    lock(&ctx.client.handle.meta).name = None;
+    ctx.out.simple(b"RESET");
+    Ok(())
+}
+
+/// `AUTH [user] password` with no password configured: the default user takes any password.
+fn auth(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    match args.len() {
+        2 => Err(CmdError::Other(
+            "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+        )),
+        3 if args.arg(1) == b"default" => {
+            ctx.ok();
+            Ok(())
+        }
+        3 => Err(CmdError::Other("WRONGPASS invalid username-password pair or user is disabled.")),
+        _ => Err(CmdError::Syntax),
+    }
 }
 
 /// `HELLO [protover [AUTH user pass] [SETNAME name]]`: everything is validated before
@@ -89,7 +110,7 @@ fn hello(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     while i < args.len() {
         let left = args.len() - i - 1;
         if args.is(i, "auth") && left >= 2 {
-            if !args.arg(i + 1).eq_ignore_ascii_case(b"default") {
+            if args.arg(i + 1) != b"default" {
                 return Err(CmdError::Other(
                     "WRONGPASS invalid username-password pair or user is disabled.",
                 ));
@@ -108,7 +129,7 @@ fn hello(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     if let Some(n) = name {
         set_name(ctx, n)?;
     }
-    ctx.client.proto = proto;
+    ctx.client.set_protocol(proto);
     // HELLO's own reply already uses the protocol it negotiated.
     ctx.out.set_protocol(proto);
     let out = &mut ctx.out;

@@ -351,3 +351,131 @@ fn keys_scan_and_rename() {
     seen.sort();
     assert_eq!(seen, ["b", "c", "z"]);
 }
+
+fn debug_server() -> Arc<Server> {
+    Arc::new(Server::new(crate::Config {
+        enable_debug_command: true,
+        ..crate::Config::default()
+    }))
+}
+
+#[test]
+fn debug_sleep_parks_only_this_connection_until_its_deadline() {
+    let server = debug_server();
+    let mut sleeper = Connection::new(server.clone());
+    let mut other = Connection::new(server);
+    assert_eq!(
+        talk(&mut sleeper, "DEBUG SLEEP 2\r\nSET after 1\r\n", T0),
+        ""
+    );
+    assert_eq!(sleeper.poll_timeout(), Some(T0 + 2_000_000));
+    // Meanwhile another client is served at once.
+    assert_eq!(
+        talk(&mut other, "SET x 1\r\nGET after\r\n", T0 + 1),
+        "+OK\r\n$-1\r\n"
+    );
+    // Input that arrives while asleep waits too.
+    assert_eq!(talk(&mut sleeper, "GET x\r\n", T0 + 10), "");
+    sleeper.handle_timeout(T0 + 1_999_999);
+    assert_eq!(talk(&mut sleeper, "", T0 + 1_999_999), "");
+    sleeper.handle_timeout(T0 + 2_000_000);
+    let mut out = Vec::new();
+    sleeper.take_output(&mut out);
+    assert_eq!(out, b"+OK\r\n+OK\r\n$1\r\n1\r\n");
+    assert_eq!(sleeper.poll_timeout(), None);
+}
+
+#[test]
+fn debug_is_refused_by_default_like_valkey() {
+    let mut c = conn();
+    let got = talk(&mut c, "DEBUG SLEEP 0\r\n", T0);
+    assert!(got.starts_with("-ERR DEBUG command not allowed."), "{got}");
+}
+
+#[test]
+fn debug_set_active_expire_stops_the_cycle() {
+    let server = debug_server();
+    let mut c = Connection::new(server.clone());
+    talk(&mut c, "SET k v PX 10\r\nDEBUG SET-ACTIVE-EXPIRE 0\r\n", T0);
+    for _ in 0..100 {
+        server.cron(T0 / 1000 + 100);
+    }
+    assert_eq!(talk(&mut c, "DBSIZE\r\n", T0), ":1\r\n");
+    talk(&mut c, "DEBUG SET-ACTIVE-EXPIRE 1\r\n", T0);
+    for _ in 0..100 {
+        server.cron(T0 / 1000 + 100);
+    }
+    assert_eq!(talk(&mut c, "DBSIZE\r\n", T0), ":0\r\n");
+}
+
+// CLIENT REPLY sequences checked against Valkey 9.1.2.
+#[test]
+fn client_reply_off_and_skip() {
+    let mut c = conn();
+    assert_eq!(
+        talk(
+            &mut c,
+            "CLIENT REPLY OFF\r\nPING\r\nCLIENT REPLY ON\r\nPING\r\n",
+            T0
+        ),
+        "+OK\r\n+PONG\r\n"
+    );
+    assert_eq!(
+        talk(&mut c, "CLIENT REPLY SKIP\r\nPING\r\nPING\r\n", T0),
+        "+PONG\r\n"
+    );
+    assert_eq!(
+        talk(&mut c, "CLIENT REPLY FOO\r\n", T0),
+        "-ERR syntax error\r\n"
+    );
+}
+
+#[test]
+fn client_kill_closes_the_target_and_list_shows_clients() {
+    let server = Arc::new(Server::new(crate::Config::default()));
+    let mut a = Connection::new(server.clone());
+    let mut b = Connection::new(server.clone());
+    talk(&mut b, "CLIENT SETNAME bee\r\nSET k v\r\n", T0);
+    let list = talk(&mut a, "CLIENT LIST\r\n", T0);
+    assert!(list.contains(&format!("id={} ", b.state().id)), "{list}");
+    assert!(list.contains("name=bee "), "{list}");
+    assert!(list.contains("cmd=set "), "{list}");
+    let by_id = talk(&mut a, &format!("CLIENT KILL ID {}\r\n", b.state().id), T0);
+    assert_eq!(by_id, ":1\r\n");
+    assert!(b.should_close());
+    assert!(!a.should_close());
+    assert_eq!(talk(&mut a, "CLIENT KILL ID 999999\r\n", T0), ":0\r\n");
+    assert_eq!(
+        talk(&mut a, "CLIENT KILL 1.2.3.4:5\r\n", T0),
+        "-ERR No such client\r\n"
+    );
+    assert_eq!(
+        talk(&mut a, "CLIENT KILL ID x\r\n", T0),
+        "-ERR syntax error\r\n"
+    );
+    drop(b);
+    assert_eq!(server.clients.len(), 1);
+}
+
+#[test]
+fn client_setinfo() {
+    let mut c = conn();
+    assert_eq!(
+        talk(
+            &mut c,
+            "CLIENT SETINFO lib-name foo\r\nCLIENT SETINFO LIB-VER 1.0\r\n",
+            T0
+        ),
+        "+OK\r\n+OK\r\n"
+    );
+    let info = talk(&mut c, "CLIENT INFO\r\n", T0);
+    assert!(info.contains(" lib-name=foo lib-ver=1.0 "), "{info}");
+    assert_eq!(
+        talk(&mut c, "CLIENT SETINFO lib-name \"a b\"\r\n", T0),
+        "-ERR lib-name cannot contain spaces, newlines or special characters.\r\n"
+    );
+    assert_eq!(
+        talk(&mut c, "CLIENT SETINFO foo bar\r\n", T0),
+        "-ERR Unrecognized option 'foo'\r\n"
+    );
+}

@@ -77,6 +77,27 @@ impl<T> ShardGuards<'_, T> {
         &mut self.held[at].1
     }
 
+    /// Two different locked shards at once (COPY between shards); panics if `a == b` or
+    /// either was not locked.
+    pub fn get_two_mut(&mut self, a: usize, b: usize) -> (&mut T, &mut T) {
+        assert_ne!(a, b, "two distinct shards");
+        let ia = self
+            .held
+            .binary_search_by_key(&a, |(i, _)| *i)
+            .expect("shard was locked");
+        let ib = self
+            .held
+            .binary_search_by_key(&b, |(i, _)| *i)
+            .expect("shard was locked");
+        if ia < ib {
+            let (lo, hi) = self.held.split_at_mut(ib);
+            (&mut lo[ia].1, &mut hi[0].1)
+        } else {
+            let (lo, hi) = self.held.split_at_mut(ia);
+            (&mut hi[0].1, &mut lo[ib].1)
+        }
+    }
+
     /// Calls `f` on every held shard, in ascending order.
     pub fn for_each(&mut self, mut f: impl FnMut(&mut T)) {
         for (_, guard) in &mut self.held {

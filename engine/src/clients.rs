@@ -1,0 +1,196 @@
+//! The registry of connected clients: what CLIENT LIST / INFO / KILL see of other connections.
+//!
+//! Each connection owns an `Arc<ClientHandle>`; the registry maps ids to handles. Fields other
+//! clients read are atomics or behind a small mutex, updated once per read batch (not per
+//! command), so the hot path pays nothing for them.
+
+use std::collections::BTreeMap;
+use std::task::Waker;
+
+use crate::sync::{lock, Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
+
+/// Where a connection comes from; the runtime fills it in.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Peer {
+    /// Remote `ip:port`, or `path:0` for a unix socket.
+    pub addr: String,
+    /// Local `ip:port` the client connected to.
+    pub laddr: String,
+    /// The socket's file descriptor, or -1 when there is none (in-process clients).
+    pub fd: i64,
+}
+
+/// Client metadata other connections may read or change.
+#[derive(Clone, Debug, Default)]
+pub struct ClientMeta {
+    /// `CLIENT SETNAME`.
+    pub name: Option<Vec<u8>>,
+    /// `CLIENT SETINFO LIB-NAME`.
+    pub lib_name: Vec<u8>,
+    /// `CLIENT SETINFO LIB-VER`.
+    pub lib_ver: Vec<u8>,
+    /// Full name of the last command run (`client|info`), `NULL` before any.
+    pub last_cmd: &'static str,
+}
+
+/// One connected client as seen by the registry.
+#[derive(Debug)]
+pub struct ClientHandle {
+    /// `CLIENT ID`.
+    pub id: u64,
+    /// Remote and local address.
+    pub peer: Peer,
+    /// Connection time, Unix milliseconds.
+    pub created_ms: u64,
+    /// Last time a command ran, Unix milliseconds.
+    pub last_active_ms: AtomicU64,
+    /// Selected database.
+    pub db: AtomicUsize,
+    /// 2 or 3.
+    pub resp: AtomicUsize,
+    /// Commands executed.
+    pub commands: AtomicU64,
+    /// Bytes received / sent.
+    pub net_in: AtomicU64,
+    /// Bytes handed to the runtime for sending.
+    pub net_out: AtomicU64,
+    /// `CLIENT NO-EVICT ON`.
+    pub no_evict: AtomicBool,
+    /// `CLIENT NO-TOUCH ON`.
+    pub no_touch: AtomicBool,
+    /// Set by CLIENT KILL; the connection closes at its next chance.
+    killed: AtomicBool,
+    /// Woken when the client is killed, so an idle connection notices.
+    waker: Mutex<Option<Waker>>,
+    /// Name, library and last command.
+    pub meta: Mutex<ClientMeta>,
+}
+
+impl ClientHandle {
+    fn new(id: u64, peer: Peer, now_ms: u64) -> Self {
+        Self {
+            id,
+            peer,
+            created_ms: now_ms,
+            last_active_ms: AtomicU64::new(now_ms),
+            db: AtomicUsize::new(0),
+            resp: AtomicUsize::new(2),
+            commands: AtomicU64::new(0),
+            net_in: AtomicU64::new(0),
+            net_out: AtomicU64::new(0),
+            no_evict: AtomicBool::new(false),
+            no_touch: AtomicBool::new(false),
+            killed: AtomicBool::new(false),
+            waker: Mutex::new(None),
+            meta: Mutex::new(ClientMeta {
+                last_cmd: "NULL",
+                ..ClientMeta::default()
+            }),
+        }
+    }
+
+    /// Marks the client killed and wakes its connection.
+    pub fn kill(&self) {
+        self.killed.store(true, Ordering::Release);
+        if let Some(w) = lock(&self.waker).take() {
+            w.wake();
+        }
+    }
+
+    /// True once CLIENT KILL hit this client.
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::Acquire)
+    }
+
+    /// Registers the waker to call when the client is killed.
+    pub fn set_waker(&self, waker: &Waker) {
+        let mut slot = lock(&self.waker);
+        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            *slot = Some(waker.clone());
+        }
+    }
+
+    /// The `CLIENT INFO` / `CLIENT LIST` line (without the trailing newline).
+    pub fn info_line(&self, now_ms: u64, qbuf: usize) -> Vec<u8> {
+        let meta = lock(&self.meta).clone();
+        let mut flags = String::new();
+        if self.no_evict.load(Ordering::Relaxed) {
+            flags.push('e');
+        }
+        if self.no_touch.load(Ordering::Relaxed) {
+            flags.push('T');
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
+        let mut line = format!(
+            "id={} addr={} laddr={} fd={} name=",
+            self.id, self.peer.addr, self.peer.laddr, self.peer.fd
+        )
+        .into_bytes();
+        line.extend_from_slice(meta.name.as_deref().unwrap_or_default());
+        let age = now_ms.saturating_sub(self.created_ms) / 1000;
+        let idle = now_ms.saturating_sub(self.last_active_ms.load(Ordering::Relaxed)) / 1000;
+        line.extend_from_slice(
+            format!(
+                " age={age} idle={idle} flags={flags} capa= db={} sub=0 psub=0 ssub=0 multi=-1 watch=0 qbuf={qbuf} \
+                 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} \
+                 user=default redir=-1 resp={} lib-name=",
+                self.db.load(Ordering::Relaxed),
+                meta.last_cmd,
+                self.resp.load(Ordering::Relaxed)
+            )
+            .as_bytes(),
+        );
+        line.extend_from_slice(&meta.lib_name);
+        line.extend_from_slice(b" lib-ver=");
+        line.extend_from_slice(&meta.lib_ver);
+        line.extend_from_slice(
+            format!(
+                " tot-net-in={} tot-net-out={} tot-cmds={}",
+                self.net_in.load(Ordering::Relaxed),
+                self.net_out.load(Ordering::Relaxed),
+                self.commands.load(Ordering::Relaxed)
+            )
+            .as_bytes(),
+        );
+        line
+    }
+}
+
+/// All connected clients, by id.
+#[derive(Debug, Default)]
+pub struct ClientRegistry {
+    next_id: AtomicU64,
+    clients: Mutex<BTreeMap<u64, Arc<ClientHandle>>>,
+}
+
+impl ClientRegistry {
+    /// Registers a new client and returns its handle; ids start at 1 and only grow.
+    pub fn register(&self, peer: Peer, now_ms: u64) -> Arc<ClientHandle> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let handle = Arc::new(ClientHandle::new(id, peer, now_ms));
+        lock(&self.clients).insert(id, handle.clone());
+        handle
+    }
+
+    /// Forgets a client (its connection is gone).
+    pub fn unregister(&self, id: u64) {
+        lock(&self.clients).remove(&id);
+    }
+
+    /// A snapshot of the connected clients, ascending by id.
+    pub fn all(&self) -> Vec<Arc<ClientHandle>> {
+        lock(&self.clients).values().cloned().collect()
+    }
+
+    /// Number of connected clients.
+    pub fn len(&self) -> usize {
+        lock(&self.clients).len()
+    }
+
+    /// True when no client is connected.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}

@@ -1,0 +1,161 @@
+//! Commands that may cross databases: MOVE, COPY, SWAPDB.
+//!
+//! Lock order across databases: the lower-numbered database's shards first, so two of these
+//! commands can never wait on each other in a cycle.
+
+use super::{Args, CmdError, Ctx, Handler};
+use crate::keyspace::{Db, Entry, Shard};
+
+pub(super) fn handler(name: &str) -> Option<Handler> {
+    Some(match name {
+        "move" => move_cmd,
+        "copy" => copy,
+        "swapdb" => swapdb,
+        _ => return None,
+    })
+}
+
+/// A database index argument: integer errors as Valkey, then the range check.
+fn db_index(ctx: &Ctx<'_>, arg: &[u8]) -> Result<usize, CmdError> {
+    let i = super::args::parse_i64(arg)?;
+    if i < 0 || i as usize >= ctx.server.dbs().len() {
+        return Err(CmdError::DbIndexOutOfRange);
+    }
+    Ok(i as usize)
+}
+
+/// Runs `f` with the shard of `src_key` in db `a` and the shard of `dst_key` in db `b`
+/// (`a != b`), locked in database order.
+fn with_two_shards<R>(
+    ctx: &Ctx<'_>,
+    a: usize,
+    src_key: &[u8],
+    b: usize,
+    dst_key: &[u8],
+    f: impl FnOnce(&mut Shard, &mut Shard) -> R,
+) -> R {
+    let (da, db) = (&ctx.server.dbs()[a], &ctx.server.dbs()[b]);
+    if a < b {
+        let mut src = da.lock_key(src_key);
+        let mut dst = db.lock_key(dst_key);
+        f(&mut src, &mut dst)
+    } else {
+        let mut dst = db.lock_key(dst_key);
+        let mut src = da.lock_key(src_key);
+        f(&mut src, &mut dst)
+    }
+}
+
+fn move_cmd(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    let key = args.arg(1);
+    let to = db_index(ctx, args.arg(2))?;
+    let from = ctx.client.db;
+    if to == from {
+        return Err(CmdError::Other(
+            "ERR source and destination objects are the same",
+        ));
+    }
+    let now = ctx.now_ms;
+    let moved = with_two_shards(ctx, from, key, to, key, |src, dst| {
+        if dst.contains(key, now) {
+            return false;
+        }
+        match src.get(key, now).cloned() {
+            Some(entry) => {
+                src.remove(key);
+                dst.insert(key, entry);
+                true
+            }
+            None => false,
+        }
+    });
+    ctx.out.integer(i64::from(moved));
+    Ok(())
+}
+
+fn copy(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    let (src_key, dst_key) = (args.arg(1), args.arg(2));
+    let mut to = ctx.client.db;
+    let mut replace = false;
+    let mut i = 3;
+    while i < args.len() {
+        if args.is(i, "replace") {
+            replace = true;
+            i += 1;
+        } else if args.is(i, "db") && i + 1 < args.len() {
+            to = db_index(ctx, args.arg(i + 1))?;
+            i += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let from = ctx.client.db;
+    if from == to && src_key == dst_key {
+        return Err(CmdError::Other(
+            "ERR source and destination objects are the same",
+        ));
+    }
+    let now = ctx.now_ms;
+    // Values are shared copy-on-write, so the copy costs a reference, not the payload.
+    let place = move |src: &mut Shard, dst: &mut Shard| -> bool {
+        let Some(entry) = src.get(src_key, now).cloned() else {
+            return false;
+        };
+        if dst.contains(dst_key, now) && !replace {
+            return false;
+        }
+        dst.insert(
+            dst_key,
+            Entry {
+                value: entry.value,
+                expire_at: entry.expire_at,
+            },
+        );
+        true
+    };
+    let copied = if from == to {
+        let mut guards = ctx.db().lock_keys([src_key, dst_key]);
+        let (s, d) = (Db::shard_of(src_key), Db::shard_of(dst_key));
+        if s == d {
+            let shard = guards.get_mut(s);
+            let Some(entry) = shard.get(src_key, now).cloned() else {
+                drop(guards);
+                ctx.out.integer(0);
+                return Ok(());
+            };
+            let ok = !shard.contains(dst_key, now) || replace;
+            if ok {
+                shard.insert(dst_key, entry);
+            }
+            ok
+        } else {
+            let (src, dst) = guards.get_two_mut(s, d);
+            place(src, dst)
+        }
+    } else {
+        with_two_shards(ctx, from, src_key, to, dst_key, place)
+    };
+    ctx.out.integer(i64::from(copied));
+    Ok(())
+}
+
+fn swapdb(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    let a =
+        resp::int::parse_i64(args.arg(1)).ok_or(CmdError::Other("ERR invalid first DB index"))?;
+    let b =
+        resp::int::parse_i64(args.arg(2)).ok_or(CmdError::Other("ERR invalid second DB index"))?;
+    let n = ctx.server.dbs().len() as i64;
+    if !(0..n).contains(&a) || !(0..n).contains(&b) {
+        return Err(CmdError::DbIndexOutOfRange);
+    }
+    let (lo, hi) = (a.min(b) as usize, a.max(b) as usize);
+    if lo != hi {
+        let mut first = ctx.server.dbs()[lo].shards().lock_all();
+        let mut second = ctx.server.dbs()[hi].shards().lock_all();
+        for i in 0..crate::keyspace::SHARDS {
+            std::mem::swap(first.get_mut(i), second.get_mut(i));
+        }
+    }
+    ctx.ok();
+    Ok(())
+}
