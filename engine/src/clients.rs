@@ -174,9 +174,9 @@ impl ClientRegistry {
         handle
     }
 
-    /// Forgets a client (its connection is gone).
-    pub fn unregister(&self, id: u64) {
-        lock(&self.clients).remove(&id);
+    /// Forgets a client (its connection is gone) and returns its handle.
+    pub fn unregister(&self, id: u64) -> Option<Arc<ClientHandle>> {
+        lock(&self.clients).remove(&id)
     }
 
     /// A snapshot of the connected clients, ascending by id.

@@ -162,7 +162,6 @@ impl Connection {
         h.net_out
             .fetch_add((self.output.len() - out_before) as u64, Ordering::Relaxed);
         if commands > 0 {
-            h.commands.fetch_add(commands, Ordering::Relaxed);
             h.last_active_ms.store(now_us / 1000, Ordering::Relaxed);
             if let Some(name) = last {
                 lock(&h.meta).last_cmd = name;
@@ -287,7 +286,7 @@ impl Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        self.server.clients.unregister(self.state.id);
+        self.server.retire_client(self.state.id);
     }
 }
 

@@ -38,7 +38,8 @@ pub struct Server {
     /// Connected clients.
     pub clients: ClientRegistry,
     /// Commands executed.
-    pub commands_processed: AtomicU64,
+    /// Commands executed by connections that have since closed.
+    retired_commands: AtomicU64,
     /// `DEBUG SET-ACTIVE-EXPIRE`: whether [`Server::cron`] reclaims expired keys.
     pub active_expire: AtomicBool,
     /// Round-robin position of the active expiry cycle: `db * SHARDS + shard`.
@@ -59,7 +60,7 @@ impl Server {
             config,
             dbs,
             clients: ClientRegistry::default(),
-            commands_processed: AtomicU64::new(0),
+            retired_commands: AtomicU64::new(0),
             active_expire: AtomicBool::new(true),
             expire_position: AtomicU64::new(0),
         }
@@ -96,6 +97,25 @@ impl Server {
             db.shards()
                 .lock_one((pos % SHARDS as u64) as usize)
                 .active_expire(now_ms, EXPIRE_ROUNDS_PER_SHARD);
+        }
+    }
+
+    /// Commands executed since start (INFO total_commands_processed).
+    pub fn total_commands(&self) -> u64 {
+        let live: u64 = self
+            .clients
+            .all()
+            .iter()
+            .map(|h| h.commands.load(Ordering::Relaxed))
+            .sum();
+        self.retired_commands.load(Ordering::Relaxed) + live
+    }
+
+    /// Forgets a closed connection, keeping its command count in the totals.
+    pub(crate) fn retire_client(&self, id: u64) {
+        if let Some(h) = self.clients.unregister(id) {
+            self.retired_commands
+                .fetch_add(h.commands.load(Ordering::Relaxed), Ordering::Relaxed);
         }
     }
 

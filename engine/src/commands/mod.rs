@@ -7,6 +7,7 @@ mod client;
 mod debug;
 mod error;
 mod float;
+mod info;
 mod keys;
 mod lcs;
 mod multidb;
@@ -74,6 +75,7 @@ fn handler(name: &str) -> Option<Handler> {
         .or_else(|| multidb::handler(name))
         .or_else(|| object::handler(name))
         .or_else(|| debug::handler(name))
+        .or_else(|| info::handler(name))
         .or_else(|| session::handler(name))
         .or_else(|| client::handler(name))
         .or_else(|| server_cmds::handler(name))
@@ -127,8 +129,11 @@ fn dispatch(
         return Err(CmdError::WrongArity(spec.name));
     }
     let run = handler(spec.name).ok_or(CmdError::WrongArity(spec.name))?;
-    ctx.server
-        .commands_processed
+    let result = run(ctx, args);
+    // Counted per connection (no shared cache line on the hot path); INFO sums them.
+    ctx.client
+        .handle
+        .commands
         .fetch_add(1, crate::sync::Ordering::Relaxed);
-    run(ctx, args)
+    result
 }

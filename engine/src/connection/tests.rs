@@ -479,3 +479,25 @@ fn client_setinfo() {
         "-ERR Unrecognized option 'foo'\r\n"
     );
 }
+
+#[test]
+fn info_sections_use_valkey_field_names() {
+    let mut c = conn();
+    talk(&mut c, "SET a 1\r\nSET b 2 EX 100\r\n", T0);
+    let all = talk(&mut c, "INFO\r\n", T0);
+    for field in [
+        "# Server\r\n",
+        "redis_version:",
+        "# Clients\r\nconnected_clients:1\r\n",
+        "# Stats\r\n",
+        "total_commands_processed:2\r\n",
+    ] {
+        assert!(all.contains(field), "missing {field:?} in {all}");
+    }
+    assert!(all.contains("db0:keys=2,expires=1,"), "{all}");
+    let only = talk(&mut c, "INFO clients keyspace\r\n", T0);
+    assert!(
+        only.contains("# Clients") && only.contains("# Keyspace") && !only.contains("# Server"),
+        "{only}"
+    );
+}

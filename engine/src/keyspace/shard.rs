@@ -47,6 +47,8 @@ pub struct Shard {
     rng: u64,
     /// Keys deleted because their deadline passed.
     pub expired_keys: u64,
+    /// Estimated average remaining TTL of volatile keys, milliseconds (INFO keyspace).
+    pub avg_ttl: u64,
 }
 
 impl Shard {
@@ -226,10 +228,22 @@ impl Shard {
             }
             self.expire_cursor = cursor;
             let mut round_expired = 0;
+            let (mut ttl_sum, mut ttl_count) = (0u64, 0u64);
             for key in &round {
                 if self.expire_if_needed(key, now_ms) {
                     round_expired += 1;
+                } else if let Some(e) = self.dict.get(key) {
+                    ttl_sum += e.expire_at.saturating_sub(now_ms);
+                    ttl_count += 1;
                 }
+            }
+            if let Some(round_avg) = ttl_sum.checked_div(ttl_count) {
+                // Valkey's smoothed estimate: each round moves the average 2% of the way.
+                self.avg_ttl = if self.avg_ttl == 0 {
+                    round_avg
+                } else {
+                    self.avg_ttl / 50 * 49 + round_avg / 50
+                };
             }
             sampled += round.len();
             expired += round_expired;
