@@ -62,8 +62,15 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
 }
 
 /// Key lookup for the implemented commands whose key flags depend on their arguments
-/// (Valkey's `setGetKeys`); the table handles every other implemented command.
+/// (Valkey's `setGetKeys` and `bitfieldGetKeys`); the table handles every other one.
 fn get_keys_function(spec: &'static CommandSpec, args: &[&[u8]], out: &mut Vec<KeyRef>) {
+    if spec.name == "bitfield" && args.len() > 1 {
+        out.push(KeyRef {
+            index: 1,
+            flags: bitfield_key_flags(args),
+        });
+        return;
+    }
     if spec.name == "set" && args.len() > 1 {
         let get = args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get"));
         let flags = if get {
@@ -73,6 +80,23 @@ fn get_keys_function(spec: &'static CommandSpec, args: &[&[u8]], out: &mut Vec<K
         };
         out.push(KeyRef { index: 1, flags });
     }
+}
+
+/// Read-only unless a SET or INCRBY (or anything unparsable) appears among the operations.
+fn bitfield_key_flags(args: &[&[u8]]) -> u64 {
+    let mut i = 2;
+    while i < args.len() {
+        let left = args.len() - i - 1;
+        let word = args[i];
+        if word.eq_ignore_ascii_case(b"get") && left >= 2 {
+            i += 3;
+        } else if word.eq_ignore_ascii_case(b"overflow") && left >= 1 {
+            i += 2;
+        } else {
+            return key_flags::RW | key_flags::ACCESS | key_flags::UPDATE;
+        }
+    }
+    key_flags::RO | key_flags::ACCESS
 }
 
 fn time(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
