@@ -63,6 +63,7 @@ impl ClientState {
 pub struct Connection {
     server: Arc<Server>,
     parser: RequestParser,
+    limits: Limits,
     /// Bytes received and not yet parsed into complete requests.
     input: Vec<u8>,
     /// Replies not yet handed to the socket.
@@ -99,6 +100,7 @@ impl Connection {
         Self {
             server,
             parser: RequestParser::new(limits),
+            limits,
             input: Vec::new(),
             output: Vec::new(),
             state: ClientState {
@@ -156,6 +158,12 @@ impl Connection {
 
     /// Runs what is buffered and updates the counters other clients see.
     fn run(&mut self, now_us: u64) {
+        // CONFIG SET proto-max-bulk-len applies to every connection from its next read.
+        let bulk_limit = self.server.proto_max_bulk_len.load(Ordering::Relaxed);
+        if bulk_limit != self.limits.max_bulk_len {
+            self.limits.max_bulk_len = bulk_limit;
+            self.parser.set_limits(self.limits);
+        }
         let out_before = self.output.len();
         let (commands, last) = self.process(now_us);
         let h = &self.state.handle;
@@ -179,6 +187,7 @@ impl Connection {
             state,
             closing,
             sleep_until,
+            ..
         } = self;
         let mut at = 0;
         let (mut commands, mut last) = (0, None);

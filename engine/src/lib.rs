@@ -5,6 +5,7 @@
 
 pub mod clients;
 pub mod commands;
+pub mod config;
 pub mod connection;
 pub mod glob;
 pub mod keyspace;
@@ -12,8 +13,9 @@ pub mod server;
 pub mod sync;
 pub mod value;
 
+pub use config::Config;
 pub use connection::Connection;
-pub use server::{Config, Server};
+pub use server::Server;
 
 /// The version reported by HELLO, `INFO server` and the start-up log.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

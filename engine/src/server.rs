@@ -3,37 +3,16 @@
 //! from their timers.
 
 use crate::clients::ClientRegistry;
+use crate::config::Config;
 use crate::keyspace::{Db, SHARDS};
-use crate::sync::{AtomicBool, AtomicU64, Ordering};
-
-/// Start-up configuration (the parameters that exist so far).
-#[derive(Clone, Debug)]
-pub struct Config {
-    /// `databases`: how many logical databases `SELECT` can reach.
-    pub databases: usize,
-    /// `proto-max-bulk-len`.
-    pub proto_max_bulk_len: usize,
-    /// `hz`: how often the runtime calls [`Server::cron`].
-    pub hz: u32,
-    /// `enable-debug-command`: whether DEBUG is allowed (Valkey's default is no).
-    pub enable_debug_command: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            databases: 16,
-            proto_max_bulk_len: resp::DEFAULT_MAX_BULK_LEN,
-            hz: 10,
-            enable_debug_command: false,
-        }
-    }
-}
+use crate::sync::{lock_read, lock_write, AtomicBool, AtomicU64, AtomicUsize, Ordering, RwLock};
 
 /// Shared server state.
 #[derive(Debug)]
 pub struct Server {
-    config: Config,
+    config: RwLock<Config>,
+    /// `proto-max-bulk-len`, mirrored for connections to check once per read batch.
+    pub proto_max_bulk_len: AtomicUsize,
     dbs: Vec<Db>,
     /// Connected clients.
     pub clients: ClientRegistry,
@@ -57,7 +36,8 @@ impl Server {
             .map(|i| Db::new(0x5EED ^ i as u64))
             .collect();
         Self {
-            config,
+            proto_max_bulk_len: AtomicUsize::new(config.proto_max_bulk_len),
+            config: RwLock::new(config),
             dbs,
             clients: ClientRegistry::default(),
             retired_commands: AtomicU64::new(0),
@@ -66,9 +46,16 @@ impl Server {
         }
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// A copy of the current configuration.
+    pub fn config(&self) -> Config {
+        lock_read(&self.config).clone()
+    }
+
+    /// Replaces the configuration (CONFIG SET, after validating every change).
+    pub fn set_config(&self, config: Config) {
+        self.proto_max_bulk_len
+            .store(config.proto_max_bulk_len, Ordering::Relaxed);
+        *lock_write(&self.config) = config;
     }
 
     /// Database `i`, if it exists.
@@ -89,7 +76,7 @@ impl Server {
         if total == 0 || !self.active_expire.load(Ordering::Relaxed) {
             return;
         }
-        let per_tick = (total / u64::from(self.config.hz.max(1))).max(1);
+        let per_tick = (total / u64::from(self.config().effective_hz())).max(1);
         let start = self.expire_position.fetch_add(per_tick, Ordering::Relaxed);
         for pos in start..start + per_tick {
             let pos = pos % total;
@@ -116,6 +103,17 @@ impl Server {
         if let Some(h) = self.clients.unregister(id) {
             self.retired_commands
                 .fetch_add(h.commands.load(Ordering::Relaxed), Ordering::Relaxed);
+        }
+    }
+
+    /// CONFIG RESETSTAT: zeroes the counters INFO reports.
+    pub fn reset_stats(&self) {
+        self.retired_commands.store(0, Ordering::Relaxed);
+        for h in self.clients.all() {
+            h.commands.store(0, Ordering::Relaxed);
+        }
+        for db in &self.dbs {
+            db.shards().lock_all().for_each(|s| s.expired_keys = 0);
         }
     }
 

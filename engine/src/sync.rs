@@ -4,13 +4,13 @@
 #[cfg(not(loom))]
 pub use std::sync::{
     atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
-    Arc, Mutex, MutexGuard, RwLock,
+    Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
 };
 
 #[cfg(loom)]
 pub use loom::sync::{
     atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
-    Arc, Mutex, MutexGuard, RwLock,
+    Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
 };
 
 /// Shared value payloads (copy-on-write strings and aggregates). Always std's `Arc`: sharing a
@@ -28,5 +28,29 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     #[cfg(loom)]
     {
         m.lock().unwrap()
+    }
+}
+
+/// Read-locks `l`, ignoring poisoning (see [`lock`]).
+pub fn lock_read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    #[cfg(not(loom))]
+    {
+        l.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+    #[cfg(loom)]
+    {
+        l.read().unwrap()
+    }
+}
+
+/// Write-locks `l`, ignoring poisoning (see [`lock`]).
+pub fn lock_write<T>(l: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    #[cfg(not(loom))]
+    {
+        l.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+    #[cfg(loom)]
+    {
+        l.write().unwrap()
     }
 }

@@ -4,6 +4,7 @@
 mod args;
 mod bitmaps;
 mod client;
+mod config_cmds;
 mod debug;
 mod error;
 mod float;
@@ -76,6 +77,7 @@ fn handler(name: &str) -> Option<Handler> {
         .or_else(|| object::handler(name))
         .or_else(|| debug::handler(name))
         .or_else(|| info::handler(name))
+        .or_else(|| config_cmds::handler(name))
         .or_else(|| session::handler(name))
         .or_else(|| client::handler(name))
         .or_else(|| server_cmds::handler(name))

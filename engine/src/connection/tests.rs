@@ -501,3 +501,21 @@ fn info_sections_use_valkey_field_names() {
         "{only}"
     );
 }
+
+#[test]
+fn config_set_proto_max_bulk_len_reaches_every_parser() {
+    let server = Arc::new(Server::new(crate::Config::default()));
+    let mut admin = Connection::new(server.clone());
+    let mut other = Connection::new(server);
+    assert_eq!(talk(&mut other, "*2\r\n$4\r\nECHO\r\n$1048577\r\n", T0), "");
+    assert!(!other.should_close());
+    let mut other = Connection::new(admin.server.clone());
+    assert_eq!(
+        talk(&mut admin, "CONFIG SET proto-max-bulk-len 1mb\r\n", T0),
+        "+OK\r\n"
+    );
+    assert_eq!(
+        talk(&mut other, "*2\r\n$4\r\nECHO\r\n$1048577\r\n", T0),
+        "-ERR Protocol error: invalid bulk length\r\n"
+    );
+}
