@@ -9,7 +9,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
         "del" | "unlink" => del,
         "exists" => exists,
-        "touch" => exists,
+        "touch" => touch,
         "type" => type_cmd,
         "keys" => keys,
         "scan" => scan,
@@ -58,12 +58,25 @@ fn exists(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     Ok(())
 }
 
+/// TOUCH: like EXISTS, but each lookup counts as an access (OBJECT IDLETIME resets).
+fn touch(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    let keys = args.from(1);
+    let mut guards = ctx.db().lock_keys(keys.iter().copied());
+    let n = keys
+        .iter()
+        .filter(|k| guards.get_mut(Db::shard_of(k)).get(k, ctx.now_ms).is_some())
+        .count();
+    drop(guards);
+    ctx.out.integer(n as i64);
+    Ok(())
+}
+
 fn type_cmd(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let key = args.arg(1);
     let name = ctx
         .db()
         .lock_key(key)
-        .get(key, ctx.now_ms)
+        .peek(key, ctx.now_ms)
         .map_or("none", |e| e.value.type_name());
     ctx.out.simple(name.as_bytes());
     Ok(())
@@ -294,7 +307,7 @@ fn ttl(ctx: &mut Ctx<'_>, args: &Args<'_>, kind: TtlReply) -> Result<(), CmdErro
     let expire_at = ctx
         .db()
         .lock_key(key)
-        .get(key, ctx.now_ms)
+        .peek(key, ctx.now_ms)
         .map(|e| e.expire_at);
     let reply = match expire_at {
         None => -2,

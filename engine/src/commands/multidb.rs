@@ -104,13 +104,7 @@ fn copy(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         if dst.contains(dst_key, now) && !replace {
             return false;
         }
-        dst.insert(
-            dst_key,
-            Entry {
-                value: entry.value,
-                expire_at: entry.expire_at,
-            },
-        );
+        dst.insert(dst_key, Entry::with_expire(entry.value, entry.expire_at));
         true
     };
     let copied = if from == to {

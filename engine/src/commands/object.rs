@@ -13,6 +13,12 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
         },
         // Values are never shared between keys in a way users can observe: always 1, as Valkey 9.
         "object|refcount" => |c, a| with_entry(c, a.arg(2), |out, _| out.integer(1)),
+        "object|idletime" => |c, a| {
+            let now_s = c.now_ms / 1000;
+            with_entry(c, a.arg(2), |out, e| {
+                out.integer(now_s.saturating_sub(u64::from(e.atime)) as i64)
+            })
+        },
         "object|freq" => |c, a| {
             let key = a.arg(2);
             if !c.db().lock_key(key).contains(key, c.now_ms) {
@@ -36,7 +42,7 @@ fn with_entry(
     f: impl FnOnce(&mut resp::ReplyWriter<'_>, &Entry),
 ) -> Result<(), CmdError> {
     let mut shard = ctx.db().lock_key(key);
-    match shard.get(key, ctx.now_ms) {
+    match shard.peek(key, ctx.now_ms) {
         Some(entry) => f(&mut ctx.out, entry),
         None => ctx.out.null(),
     }

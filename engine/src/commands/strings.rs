@@ -199,10 +199,7 @@ fn store(shard: &mut Shard, key: &[u8], value: &[u8], ttl: Ttl, now_ms: u64) {
     }
     shard.insert(
         key,
-        Entry {
-            value: Value::Str(Str::from_bytes(value)),
-            expire_at,
-        },
+        Entry::with_expire(Value::Str(Str::from_bytes(value)), expire_at),
     );
 }
 

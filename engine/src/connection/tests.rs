@@ -519,3 +519,31 @@ fn config_set_proto_max_bulk_len_reaches_every_parser() {
         "-ERR Protocol error: invalid bulk length\r\n"
     );
 }
+
+// OBJECT IDLETIME semantics checked against Valkey 9.1.2: reads and TOUCH reset it, TYPE,
+// TTL, EXISTS and OBJECT itself do not.
+#[test]
+fn object_idletime_counts_from_the_last_access() {
+    let mut c = conn();
+    talk(&mut c, "SET k v\r\n", T0);
+    assert_eq!(
+        talk(&mut c, "OBJECT IDLETIME k\r\n", T0 + 5_000_000),
+        ":5\r\n"
+    );
+    talk(&mut c, "TYPE k\r\nTTL k\r\nEXISTS k\r\n", T0 + 6_000_000);
+    assert_eq!(
+        talk(&mut c, "OBJECT IDLETIME k\r\n", T0 + 7_000_000),
+        ":7\r\n"
+    );
+    talk(&mut c, "GET k\r\n", T0 + 8_000_000);
+    assert_eq!(
+        talk(&mut c, "OBJECT IDLETIME k\r\n", T0 + 10_000_000),
+        ":2\r\n"
+    );
+    talk(&mut c, "TOUCH k\r\n", T0 + 11_000_000);
+    assert_eq!(
+        talk(&mut c, "OBJECT IDLETIME k\r\n", T0 + 11_000_000),
+        ":0\r\n"
+    );
+    assert_eq!(talk(&mut c, "OBJECT IDLETIME missing\r\n", T0), "$-1\r\n");
+}

@@ -15,14 +15,22 @@ pub struct Entry {
     pub value: Value,
     /// Absolute deadline in Unix milliseconds; 0 means no TTL.
     pub expire_at: u64,
+    /// Last access, Unix seconds (OBJECT IDLETIME); stamped by the shard on insert and lookup.
+    pub atime: u32,
 }
 
 impl Entry {
     /// An entry without a TTL.
     pub fn new(value: Value) -> Self {
+        Self::with_expire(value, 0)
+    }
+
+    /// An entry with a deadline (Unix milliseconds, 0 for none).
+    pub fn with_expire(value: Value, expire_at: u64) -> Self {
         Self {
             value,
-            expire_at: 0,
+            expire_at,
+            atime: 0,
         }
     }
 
@@ -47,6 +55,8 @@ pub struct Shard {
     rng: u64,
     /// Keys deleted because their deadline passed.
     pub expired_keys: u64,
+    /// The latest time a lookup passed in, Unix seconds: stamps inserted entries.
+    clock_s: u32,
     /// Estimated average remaining TTL of volatile keys, milliseconds (INFO keyspace).
     pub avg_ttl: u64,
 }
@@ -93,19 +103,32 @@ impl Shard {
     /// The live entry for `key`, mutable. Changing `expire_at` through it is not allowed; use
     /// [`Shard::set_expire`] so the expiry set stays in step.
     pub fn get_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+        let entry = self.peek_mut(key, now_ms)?;
+        entry.atime = (now_ms / 1000) as u32;
+        Some(entry)
+    }
+
+    /// The live entry for `key` without counting as an access (TYPE, TTL, EXISTS, OBJECT).
+    pub fn peek(&mut self, key: &[u8], now_ms: u64) -> Option<&Entry> {
+        self.peek_mut(key, now_ms).map(|e| &*e)
+    }
+
+    fn peek_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+        self.clock_s = self.clock_s.max((now_ms / 1000) as u32);
         if self.expire_if_needed(key, now_ms) {
             return None;
         }
         self.dict.get_mut(key)
     }
 
-    /// True when `key` is live.
+    /// True when `key` is live (not an access).
     pub fn contains(&mut self, key: &[u8], now_ms: u64) -> bool {
-        self.get(key, now_ms).is_some()
+        self.peek(key, now_ms).is_some()
     }
 
     /// Stores `entry` under `key`, replacing any previous value and TTL.
-    pub fn insert(&mut self, key: &[u8], entry: Entry) -> Option<Entry> {
+    pub fn insert(&mut self, key: &[u8], mut entry: Entry) -> Option<Entry> {
+        entry.atime = self.clock_s;
         let volatile = entry.expire_at != 0;
         let old = self.dict.insert(key, entry);
         match (old.as_ref().is_some_and(|o| o.expire_at != 0), volatile) {
@@ -131,7 +154,7 @@ impl Shard {
 
     /// Sets or clears (`at == 0`) the deadline of a live key; false if there is no such key.
     pub fn set_expire(&mut self, key: &[u8], at: u64, now_ms: u64) -> bool {
-        let Some(entry) = self.get_mut(key, now_ms) else {
+        let Some(entry) = self.peek_mut(key, now_ms) else {
             return false;
         };
         let before = std::mem::replace(&mut entry.expire_at, at);
@@ -267,13 +290,7 @@ mod tests {
     #[test]
     fn expired_keys_are_never_returned() {
         let mut s = Shard::new(1);
-        s.insert(
-            b"a",
-            Entry {
-                value: val("1"),
-                expire_at: 1000,
-            },
-        );
+        s.insert(b"a", Entry::with_expire(val("1"), 1000));
         s.insert(b"b", Entry::new(val("2")));
         assert!(s.get(b"a", 999).is_some());
         assert!(s.get(b"a", 1000).is_none());
@@ -288,13 +305,7 @@ mod tests {
         for i in 0..1000 {
             let key = format!("k{i}");
             let expire_at = if i % 2 == 0 { 500 } else { 0 };
-            s.insert(
-                key.as_bytes(),
-                Entry {
-                    value: val("x"),
-                    expire_at,
-                },
-            );
+            s.insert(key.as_bytes(), Entry::with_expire(val("x"), expire_at));
         }
         assert_eq!(s.volatile_len(), 500);
         let mut rounds = 0;
@@ -325,13 +336,7 @@ mod tests {
     #[test]
     fn random_key_skips_expired() {
         let mut s = Shard::new(9);
-        s.insert(
-            b"dead",
-            Entry {
-                value: val("x"),
-                expire_at: 10,
-            },
-        );
+        s.insert(b"dead", Entry::with_expire(val("x"), 10));
         s.insert(b"live", Entry::new(val("y")));
         for _ in 0..20 {
             assert_eq!(s.random_key(20).as_deref(), Some(&b"live"[..]));
