@@ -18,7 +18,12 @@ use std::time::Instant;
 mod codegen;
 
 /// The cargo-fuzz targets, in `fuzz/Cargo.toml`.
-const FUZZ_TARGETS: &[&str] = &["request_parser", "frame_parser", "frame_roundtrip"];
+const FUZZ_TARGETS: &[&str] = &[
+    "request_parser",
+    "frame_parser",
+    "frame_roundtrip",
+    "commands",
+];
 /// Seconds per target for the CI smoke run.
 const SMOKE_SECS: u32 = 10;
 
@@ -216,7 +221,7 @@ fn fuzz_cmd(args: &[String]) -> Result {
 
 fn bench(args: &[String]) -> Result {
     let mut c = cargo();
-    c.args(["bench", "-p", "resp", "--bench", "codec", "--"])
+    c.args(["bench", "-p", "resp", "-p", "engine", "--"])
         .args(args);
     run("bench", c)
 }
