@@ -64,6 +64,8 @@ pub struct ClientHandle {
     waker: Mutex<Option<Waker>>,
     /// Name, library and last command.
     pub meta: Mutex<ClientMeta>,
+    /// Per-command and per-error counters, folded in once per read batch.
+    pub stats: Mutex<crate::stats::Stats>,
 }
 
 impl ClientHandle {
@@ -82,6 +84,7 @@ impl ClientHandle {
             no_touch: AtomicBool::new(false),
             killed: AtomicBool::new(false),
             waker: Mutex::new(None),
+            stats: Mutex::new(crate::stats::Stats::default()),
             meta: Mutex::new(ClientMeta {
                 last_cmd: "NULL",
                 ..ClientMeta::default()

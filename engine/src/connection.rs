@@ -13,6 +13,7 @@ use resp::{Limits, Protocol, ReplyWriter, RequestParser};
 use crate::clients::{ClientHandle, Peer};
 use crate::commands::{execute, Ctx, Flow};
 use crate::server::Server;
+use crate::stats::Stats;
 use crate::sync::{lock, Arc, Ordering};
 
 /// `CLIENT REPLY` mode.
@@ -72,6 +73,8 @@ pub struct Connection {
     closing: bool,
     /// DEBUG SLEEP: nothing more runs on this connection before this Unix microsecond.
     sleep_until: Option<u64>,
+    /// Counters of the current batch, folded into the shared handle at its end.
+    stats: Stats,
 }
 
 /// Arguments kept on the stack for the common short commands.
@@ -112,6 +115,7 @@ impl Connection {
             },
             closing: false,
             sleep_until: None,
+            stats: Stats::default(),
         }
     }
 
@@ -169,6 +173,9 @@ impl Connection {
         let h = &self.state.handle;
         h.net_out
             .fetch_add((self.output.len() - out_before) as u64, Ordering::Relaxed);
+        if !self.stats.is_empty() {
+            self.stats.drain_into(&mut lock(&h.stats));
+        }
         if commands > 0 {
             h.last_active_ms.store(now_us / 1000, Ordering::Relaxed);
             if let Some(name) = last {
@@ -187,8 +194,10 @@ impl Connection {
             state,
             closing,
             sleep_until,
+            stats,
             ..
         } = self;
+        let clock = server.clock();
         let mut at = 0;
         let (mut commands, mut last) = (0, None);
         loop {
@@ -210,10 +219,13 @@ impl Connection {
                         now_us,
                         flow: Flow::Continue,
                     };
-                    let ran = execute(&mut ctx, &argv);
+                    let started = clock.map(|c| c());
+                    let done = execute(&mut ctx, &argv);
                     let flow = ctx.flow;
+                    let usec = clock.zip(started).map_or(0, |(c, t)| c().saturating_sub(t));
+                    stats.record(done.name, done.ran, usec, &output[mark..]);
                     commands += 1;
-                    last = ran.or(last);
+                    last = done.name.or(last);
                     // CLIENT REPLY: OFF drops replies until ON; SKIP drops the next one.
                     match mode_before {
                         ReplyMode::SkipNext => {

@@ -5,7 +5,10 @@
 use crate::clients::ClientRegistry;
 use crate::config::Config;
 use crate::keyspace::{Db, SHARDS};
-use crate::sync::{lock_read, lock_write, AtomicBool, AtomicU64, AtomicUsize, Ordering, RwLock};
+use crate::stats::Stats;
+use crate::sync::{
+    lock, lock_read, lock_write, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering, RwLock,
+};
 
 /// Shared server state.
 #[derive(Debug)]
@@ -19,6 +22,10 @@ pub struct Server {
     /// Commands executed.
     /// Commands executed by connections that have since closed.
     retired_commands: AtomicU64,
+    /// Command and error counters of connections that have since closed.
+    retired_stats: Mutex<Stats>,
+    /// Monotonic microseconds from the runtime, for per-command timing (INFO commandstats).
+    clock: Option<fn() -> u64>,
     /// `DEBUG SET-ACTIVE-EXPIRE`: whether [`Server::cron`] reclaims expired keys.
     pub active_expire: AtomicBool,
     /// Round-robin position of the active expiry cycle: `db * SHARDS + shard`.
@@ -41,9 +48,32 @@ impl Server {
             dbs,
             clients: ClientRegistry::default(),
             retired_commands: AtomicU64::new(0),
+            retired_stats: Mutex::new(Stats::default()),
+            clock: None,
             active_expire: AtomicBool::new(true),
             expire_position: AtomicU64::new(0),
         }
+    }
+
+    /// Gives the server a monotonic microsecond clock for per-command timing; the engine
+    /// never reads a clock on its own, and without one commandstats report usec=0.
+    pub fn with_clock(mut self, clock: fn() -> u64) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The runtime's monotonic clock, if it gave one.
+    pub fn clock(&self) -> Option<fn() -> u64> {
+        self.clock
+    }
+
+    /// Command and error counters over all clients, live and closed.
+    pub fn stats(&self) -> Stats {
+        let mut total = lock(&self.retired_stats).clone();
+        for h in self.clients.all() {
+            total.merge(&lock(&h.stats));
+        }
+        total
     }
 
     /// A copy of the current configuration.
@@ -101,6 +131,7 @@ impl Server {
     /// Forgets a closed connection, keeping its command count in the totals.
     pub(crate) fn retire_client(&self, id: u64) {
         if let Some(h) = self.clients.unregister(id) {
+            lock(&self.retired_stats).merge(&lock(&h.stats));
             self.retired_commands
                 .fetch_add(h.commands.load(Ordering::Relaxed), Ordering::Relaxed);
         }
@@ -109,8 +140,10 @@ impl Server {
     /// CONFIG RESETSTAT: zeroes the counters INFO reports.
     pub fn reset_stats(&self) {
         self.retired_commands.store(0, Ordering::Relaxed);
+        *lock(&self.retired_stats) = Stats::default();
         for h in self.clients.all() {
             h.commands.store(0, Ordering::Relaxed);
+            *lock(&h.stats) = Stats::default();
         }
         for db in &self.dbs {
             db.shards().lock_all().for_each(|s| s.expired_keys = 0);

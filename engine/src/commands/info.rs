@@ -1,7 +1,7 @@
 //! INFO: the sections and field names Valkey uses, for the fields ferrokey tracks so far.
 //!
-//! Not yet reported (their counters do not exist yet): cpu, commandstats, errorstats,
-//! keyspace hits/misses, memory figures (the allocator probe comes with the runtimes).
+//! Not yet reported (their counters do not exist yet): cpu, keyspace hits/misses, memory
+//! figures (the allocator and rusage probes come with the runtimes).
 
 use std::fmt::Write as _;
 
@@ -21,6 +21,8 @@ const SECTIONS: &[(&str, bool)] = &[
     ("clients", true),
     ("memory", true),
     ("stats", true),
+    ("commandstats", false),
+    ("errorstats", true),
     ("keyspace", true),
 ];
 
@@ -49,6 +51,8 @@ fn info(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             "clients" => clients(ctx, &mut text),
             "memory" => memory(&mut text),
             "stats" => stats(ctx, &mut text),
+            "commandstats" => commandstats(ctx, &mut text),
+            "errorstats" => errorstats(ctx, &mut text),
             _ => keyspace(ctx, &mut text),
         }
     }
@@ -88,10 +92,44 @@ fn memory(t: &mut String) {
 fn stats(ctx: &Ctx<'_>, t: &mut String) {
     let _ = write!(
         t,
-        "# Stats\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\n",
+        "# Stats\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\ntotal_error_replies:{}\r\n",
         ctx.server.total_commands(),
         ctx.server.expired_keys(),
+        ctx.server.stats().total_errors(),
     );
+}
+
+fn commandstats(ctx: &Ctx<'_>, t: &mut String) {
+    t.push_str("# Commandstats\r\n");
+    let stats = ctx.server.stats();
+    let mut names: Vec<_> = stats.commands.iter().collect();
+    names.sort_by_key(|(name, _)| **name);
+    for (name, s) in names {
+        let per_call = if s.calls == 0 {
+            0.0
+        } else {
+            s.usec as f64 / s.calls as f64
+        };
+        let _ = write!(
+            t,
+            "cmdstat_{name}:calls={},usec={},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}\r\n",
+            s.calls, s.usec, s.rejected, s.failed
+        );
+    }
+}
+
+fn errorstats(ctx: &Ctx<'_>, t: &mut String) {
+    t.push_str("# Errorstats\r\n");
+    let stats = ctx.server.stats();
+    let mut codes: Vec<_> = stats.errors.iter().collect();
+    codes.sort();
+    for (code, n) in codes {
+        let _ = write!(
+            t,
+            "errorstat_{}:count={n}\r\n",
+            String::from_utf8_lossy(code)
+        );
+    }
 }
 
 fn keyspace(ctx: &Ctx<'_>, t: &mut String) {

@@ -88,27 +88,33 @@ pub fn implemented(spec: &CommandSpec) -> bool {
     handler(spec.name).is_some() || spec.subcommands.iter().any(implemented)
 }
 
-/// Runs one request (`args[0]` is the command name) and writes its reply; returns the full
-/// name of the command that ran (`None` for an unknown one).
-pub(crate) fn execute(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> Option<&'static str> {
-    let args = Args::new(argv);
-    let mut ran = None;
-    if let Err(e) = dispatch(ctx, &args, &mut ran) {
-        e.write(&mut ctx.out);
-    }
-    ran
+/// What `execute` did: the command it resolved to (None when unknown) and whether it passed
+/// the checks and ran (false: rejected before running).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Executed {
+    pub name: Option<&'static str>,
+    pub ran: bool,
 }
 
-fn dispatch(
-    ctx: &mut Ctx<'_>,
-    args: &Args<'_>,
-    ran: &mut Option<&'static str>,
-) -> Result<(), CmdError> {
+/// Runs one request (`args[0]` is the command name) and writes its reply.
+pub(crate) fn execute(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> Executed {
+    let args = Args::new(argv);
+    let mut done = Executed {
+        name: None,
+        ran: false,
+    };
+    if let Err(e) = dispatch(ctx, &args, &mut done) {
+        e.write(&mut ctx.out);
+    }
+    done
+}
+
+fn dispatch(ctx: &mut Ctx<'_>, args: &Args<'_>, done: &mut Executed) -> Result<(), CmdError> {
     let name = args.arg(0);
     let Some(spec) = table::lookup(name).filter(|s| implemented(s)) else {
         return Err(CmdError::UnknownCommand(args.unknown_command_text()));
     };
-    *ran = Some(spec.name);
+    done.name = Some(spec.name);
     let spec = if spec.subcommands.is_empty() || args.len() == 1 {
         // No subcommand given: the container itself answers (plain `COMMAND`) or fails arity.
         spec
@@ -120,17 +126,20 @@ fn dispatch(
         match table::lookup_subcommand(spec, args.arg(1)).filter(|s| handler(s.name).is_some()) {
             Some(sub) => sub,
             None => {
+                // Valkey counts an unknown subcommand against no command (only errorstats).
+                done.name = None;
                 return Err(CmdError::UnknownSubcommand(
                     args.unknown_subcommand_text(spec.name),
-                ))
+                ));
             }
         }
     };
-    *ran = Some(spec.name);
+    done.name = Some(spec.name);
     if !table::arity_ok(spec, args.len()) {
         return Err(CmdError::WrongArity(spec.name));
     }
     let run = handler(spec.name).ok_or(CmdError::WrongArity(spec.name))?;
+    done.ran = true;
     let result = run(ctx, args);
     // Counted per connection (no shared cache line on the hot path); INFO sums them.
     ctx.client

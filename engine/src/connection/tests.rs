@@ -547,3 +547,34 @@ fn object_idletime_counts_from_the_last_access() {
     );
     assert_eq!(talk(&mut c, "OBJECT IDLETIME missing\r\n", T0), "$-1\r\n");
 }
+
+// Counts checked against Valkey 9.1.2 with the same input (usec left out).
+#[test]
+fn commandstats_and_errorstats_count_like_valkey() {
+    let mut c = conn();
+    talk(&mut c, "SET a b\r\nGET a\r\nGET\r\nFOO\r\nINCR a\r\nCLIENT FOO\r\nSET a b EX 0\r\nHELLO 3\r\nGET\r\n", T0);
+    let cmd = talk(&mut c, "INFO commandstats\r\n", T0);
+    let strip = |s: &str| -> Vec<String> {
+        s.split("\r\n")
+            .filter(|l| l.starts_with("cmdstat_"))
+            .map(|l| {
+                let (name, rest) = l.split_once(':').unwrap();
+                let keep: Vec<&str> = rest.split(',').filter(|f| !f.starts_with("usec")).collect();
+                format!("{name}:{}", keep.join(","))
+            })
+            .collect()
+    };
+    assert_eq!(
+        strip(&cmd),
+        [
+            "cmdstat_get:calls=1,rejected_calls=2,failed_calls=0",
+            "cmdstat_hello:calls=1,rejected_calls=0,failed_calls=0",
+            "cmdstat_incr:calls=1,rejected_calls=0,failed_calls=1",
+            "cmdstat_set:calls=2,rejected_calls=0,failed_calls=1",
+        ]
+    );
+    let err = talk(&mut c, "INFO errorstats\r\n", T0);
+    assert!(err.contains("errorstat_ERR:count=6\r\n"), "{err}");
+    let stats = talk(&mut c, "INFO stats\r\n", T0);
+    assert!(stats.contains("total_error_replies:6\r\n"), "{stats}");
+}
