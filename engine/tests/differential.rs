@@ -105,16 +105,6 @@ fn now_us() -> u64 {
         .as_micros() as u64
 }
 
-fn multibulk(args: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", args.len()).into_bytes();
-    for a in args {
-        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
-    out
-}
-
 /// Reads exactly one reply frame from the reference server.
 fn read_frame(sock: &mut TcpStream, buf: &mut Vec<u8>) -> Frame {
     loop {
@@ -221,7 +211,8 @@ fn run_script(path: &Path, valkey: &Valkey) -> usize {
             Ok(Some(req)) => req.iter().map(<[u8]>::to_vec).collect(),
             other => panic!("{}:{}: bad script line: {other:?}", path.display(), n + 1),
         };
-        let request = multibulk(&args);
+        let mut request = Vec::new();
+        resp::encode_command(&mut request, &args);
         sock.write_all(&request).unwrap();
         let want = read_frame(&mut sock, &mut vbuf);
         let got = engine_frame(&mut conn, &request);

@@ -79,16 +79,6 @@ struct Op {
     advance_ms: u16,
 }
 
-fn encode(args: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", args.len()).into_bytes();
-    for a in args {
-        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
-    out
-}
-
 struct Driver {
     server: Arc<Server>,
     conn: Connection,
@@ -101,7 +91,9 @@ impl Driver {
         if self.conn.should_close() {
             self.conn = Connection::new(self.server.clone());
         }
-        self.conn.receive(&encode(args), self.now_us);
+        let mut request = Vec::new();
+        resp::encode_command(&mut request, args);
+        self.conn.receive(&request, self.now_us);
         if let Some(until) = self.conn.poll_timeout() {
             self.now_us = self.now_us.max(until);
             self.conn.handle_timeout(self.now_us);

@@ -25,4 +25,4 @@ pub use frame::Frame;
 pub use request::{
     Limits, Request, RequestParser, DEFAULT_MAX_ARGS, DEFAULT_MAX_BULK_LEN, INLINE_MAX,
 };
-pub use writer::{Protocol, ReplyWriter};
+pub use writer::{encode_command, Protocol, ReplyWriter};

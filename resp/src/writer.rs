@@ -218,6 +218,22 @@ impl<'a> ReplyWriter<'a> {
     }
 }
 
+/// Appends a command as a client sends it (a multibulk array of bulk strings): for tests,
+/// benchmarks, AOF and replication streams.
+pub fn encode_command<A: AsRef<[u8]>>(out: &mut Vec<u8>, args: &[A]) {
+    out.push(b'*');
+    push_u64(out, args.len() as u64);
+    out.extend_from_slice(b"\r\n");
+    for a in args {
+        let a = a.as_ref();
+        out.push(b'$');
+        push_u64(out, a.len() as u64);
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +295,13 @@ mod tests {
         let (r2, r3) = both(|w| w.bulk_error(b"ERR x\ny"));
         assert_eq!(r2, b"-ERR x y\r\n");
         assert_eq!(r3, b"!7\r\nERR x\ny\r\n");
+    }
+
+    #[test]
+    fn commands_encode_as_multibulk() {
+        let mut out = Vec::new();
+        encode_command(&mut out, &["SET", "k", ""]);
+        assert_eq!(out, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$0\r\n\r\n");
     }
 
     #[test]
