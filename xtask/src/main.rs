@@ -158,7 +158,10 @@ fn loom() -> Result {
         "target/loom",
     ])
     .env("RUSTFLAGS", "--cfg loom")
-    .env("LOOM_MAX_PREEMPTIONS", "2");
+    .env("LOOM_MAX_PREEMPTIONS", "2")
+    // Models need optimised code, not the server's whole-program LTO (minutes of linking).
+    .env("CARGO_PROFILE_RELEASE_LTO", "false")
+    .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16");
     run("loom", c)
 }
 
