@@ -1,7 +1,65 @@
-//! Placeholder: filled in by the float work in progress.
+//! INCRBYFLOAT, computed the way Valkey does on x86-64: both operands parsed as C `long
+//! double` (x87 80-bit extended), added with one rounding, and stored as `%.17Lf` with
+//! trailing zeros trimmed. The extended-precision arithmetic lives in `longdouble`, on top of
+//! the small integer type in `bignum`; both are private here until HINCRBYFLOAT needs them.
 
-use super::Handler;
+mod bignum;
+mod longdouble;
 
-pub(super) fn handler(_name: &str) -> Option<Handler> {
-    None
+use super::strings::string_of;
+use super::{Args, CmdError, Ctx, Handler};
+use crate::keyspace::Entry;
+use crate::sync::Shared;
+use crate::value::{Str, Value};
+use longdouble::{LongDouble, Parsed};
+
+pub(super) fn handler(name: &str) -> Option<Handler> {
+    Some(match name {
+        "incrbyfloat" => incrbyfloat,
+        _ => return None,
+    })
+}
+
+/// A stored string as Valkey's `getLongDoubleFromObject` reads it: integer-encoded values
+/// convert exactly, others go through `string2ld`.
+fn stored_value(s: &Str) -> Option<Parsed> {
+    match s {
+        Str::Int(i) => Some(Parsed::Finite(LongDouble::from_i64(*i))),
+        Str::Bytes { data, .. } => longdouble::parse(data),
+    }
+}
+
+/// `INCRBYFLOAT key increment`: the stored value is checked before the increment, a NaN or
+/// infinite sum changes nothing, and the key keeps its TTL.
+fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    let key = args.arg(1);
+    let mut shard = ctx.db().lock_key(key);
+    let current = match string_of(&mut shard, key, ctx.now_ms)? {
+        None => Parsed::Finite(LongDouble::ZERO),
+        Some(s) => stored_value(s).ok_or(CmdError::NotFloat)?,
+    };
+    let incr = longdouble::parse(args.arg(2)).ok_or(CmdError::NotFloat)?;
+    let sum = match (current, incr) {
+        (Parsed::Finite(a), Parsed::Finite(b)) => a.add(b),
+        // inf + x is infinite and inf + -inf is NaN: either way the command fails.
+        _ => None,
+    }
+    .ok_or(CmdError::Other(
+        "ERR increment would produce NaN or Infinity",
+    ))?;
+    let text = sum.to_human();
+    // `createStringObject`: never integer-encoded, whatever the digits look like.
+    let value = Value::Str(Str::Bytes {
+        data: Shared::new(text.clone()),
+        raw: false,
+    });
+    match shard.get_mut(key, ctx.now_ms) {
+        Some(entry) => entry.value = value,
+        None => {
+            shard.insert(key, Entry::new(value));
+        }
+    }
+    drop(shard);
+    ctx.out.bulk(&text);
+    Ok(())
 }
