@@ -10,6 +10,19 @@ use crate::sync::{
     lock, lock_read, lock_write, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering, RwLock,
 };
 
+/// Measurements the runtime supplies, each optional.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Probes {
+    /// Monotonic microseconds (per-command timing in INFO commandstats).
+    pub monotonic_us: Option<fn() -> u64>,
+    /// Bytes currently allocated by the process (INFO used_memory).
+    pub used_memory: Option<fn() -> usize>,
+    /// Resident set size in bytes (INFO used_memory_rss).
+    pub rss: Option<fn() -> usize>,
+    /// CPU seconds used by the process: `(system, user)` (INFO cpu).
+    pub cpu: Option<fn() -> (f64, f64)>,
+}
+
 /// Shared server state.
 #[derive(Debug)]
 pub struct Server {
@@ -24,8 +37,8 @@ pub struct Server {
     retired_commands: AtomicU64,
     /// Command and error counters of connections that have since closed.
     retired_stats: Mutex<Stats>,
-    /// Monotonic microseconds from the runtime, for per-command timing (INFO commandstats).
-    clock: Option<fn() -> u64>,
+    /// Measurements only the runtime can make.
+    probes: Probes,
     /// `DEBUG SET-ACTIVE-EXPIRE`: whether [`Server::cron`] reclaims expired keys.
     pub active_expire: AtomicBool,
     /// Round-robin position of the active expiry cycle: `db * SHARDS + shard`.
@@ -49,22 +62,28 @@ impl Server {
             clients: ClientRegistry::default(),
             retired_commands: AtomicU64::new(0),
             retired_stats: Mutex::new(Stats::default()),
-            clock: None,
+            probes: Probes::default(),
             active_expire: AtomicBool::new(true),
             expire_position: AtomicU64::new(0),
         }
     }
 
-    /// Gives the server a monotonic microsecond clock for per-command timing; the engine
-    /// never reads a clock on its own, and without one commandstats report usec=0.
-    pub fn with_clock(mut self, clock: fn() -> u64) -> Self {
-        self.clock = Some(clock);
+    /// Hands the server what only the runtime can measure (clock, memory, CPU). The engine
+    /// reads none of these itself; without them INFO leaves the figures out and
+    /// commandstats report usec=0.
+    pub fn with_probes(mut self, probes: Probes) -> Self {
+        self.probes = probes;
         self
+    }
+
+    /// The runtime's probes.
+    pub fn probes(&self) -> &Probes {
+        &self.probes
     }
 
     /// The runtime's monotonic clock, if it gave one.
     pub fn clock(&self) -> Option<fn() -> u64> {
-        self.clock
+        self.probes.monotonic_us
     }
 
     /// Command and error counters over all clients, live and closed.

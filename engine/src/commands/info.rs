@@ -1,7 +1,7 @@
 //! INFO: the sections and field names Valkey uses, for the fields ferrokey tracks so far.
 //!
-//! Not yet reported (their counters do not exist yet): cpu, keyspace hits/misses, memory
-//! figures (the allocator and rusage probes come with the runtimes).
+//! Memory and CPU figures come from the runtime's probes (`Server::with_probes`) and are
+//! left out when absent. Not yet reported: keyspace hits/misses.
 
 use std::fmt::Write as _;
 
@@ -21,6 +21,7 @@ const SECTIONS: &[(&str, bool)] = &[
     ("clients", true),
     ("memory", true),
     ("stats", true),
+    ("cpu", true),
     ("commandstats", false),
     ("errorstats", true),
     ("keyspace", true),
@@ -49,7 +50,8 @@ fn info(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         match section {
             "server" => server(ctx, &mut text),
             "clients" => clients(ctx, &mut text),
-            "memory" => memory(&mut text),
+            "memory" => memory(ctx, &mut text),
+            "cpu" => cpu(ctx, &mut text),
             "stats" => stats(ctx, &mut text),
             "commandstats" => commandstats(ctx, &mut text),
             "errorstats" => errorstats(ctx, &mut text),
@@ -85,8 +87,51 @@ fn clients(ctx: &Ctx<'_>, t: &mut String) {
     );
 }
 
-fn memory(t: &mut String) {
-    t.push_str("# Memory\r\nmaxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\n");
+fn memory(ctx: &Ctx<'_>, t: &mut String) {
+    t.push_str("# Memory\r\n");
+    let probes = ctx.server.probes();
+    if let Some(used) = probes.used_memory.map(|f| f()) {
+        let _ = write!(
+            t,
+            "used_memory:{used}\r\nused_memory_human:{}\r\n",
+            human_bytes(used as u64)
+        );
+    }
+    if let Some(rss) = probes.rss.map(|f| f()) {
+        let _ = write!(
+            t,
+            "used_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\n",
+            human_bytes(rss as u64)
+        );
+    }
+    t.push_str("maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\n");
+}
+
+/// Valkey's `bytesToHuman`: B, K, M, G, T, P with two decimals.
+fn human_bytes(n: u64) -> String {
+    const UNITS: [(&str, f64); 5] = [
+        ("P", 1125899906842624.0),
+        ("T", 1099511627776.0),
+        ("G", 1073741824.0),
+        ("M", 1048576.0),
+        ("K", 1024.0),
+    ];
+    for (unit, size) in UNITS {
+        if n as f64 >= size {
+            return format!("{:.2}{unit}", n as f64 / size);
+        }
+    }
+    format!("{n}B")
+}
+
+fn cpu(ctx: &Ctx<'_>, t: &mut String) {
+    t.push_str("# CPU\r\n");
+    if let Some((sys, user)) = ctx.server.probes().cpu.map(|f| f()) {
+        let _ = write!(
+            t,
+            "used_cpu_sys:{sys:.6}\r\nused_cpu_user:{user:.6}\r\nused_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\n"
+        );
+    }
 }
 
 fn stats(ctx: &Ctx<'_>, t: &mut String) {

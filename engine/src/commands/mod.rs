@@ -140,6 +140,14 @@ fn dispatch(ctx: &mut Ctx<'_>, args: &Args<'_>, done: &mut Executed) -> Result<(
     }
     let run = handler(spec.name).ok_or(CmdError::WrongArity(spec.name))?;
     done.ran = true;
+    // CLIENT NO-TOUCH ON: this client's reads leave access times alone, except TOUCH.
+    let no_touch = ctx
+        .client
+        .handle
+        .no_touch
+        .load(crate::sync::Ordering::Relaxed)
+        && spec.name != "touch";
+    let _no_touch = crate::keyspace::NoTouch::new(no_touch);
     let result = run(ctx, args);
     // Counted per connection (no shared cache line on the hot path); INFO sums them.
     ctx.client

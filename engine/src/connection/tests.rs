@@ -578,3 +578,58 @@ fn commandstats_and_errorstats_count_like_valkey() {
     let stats = talk(&mut c, "INFO stats\r\n", T0);
     assert!(stats.contains("total_error_replies:6\r\n"), "{stats}");
 }
+
+// Checked against Valkey 9.1.2: with CLIENT NO-TOUCH ON a GET leaves OBJECT IDLETIME growing,
+// TOUCH still resets it.
+#[test]
+fn client_no_touch_keeps_access_times() {
+    let mut c = conn();
+    talk(&mut c, "SET k v\r\nCLIENT NO-TOUCH ON\r\n", T0);
+    talk(&mut c, "GET k\r\n", T0 + 3_000_000);
+    assert_eq!(
+        talk(&mut c, "OBJECT IDLETIME k\r\n", T0 + 3_000_000),
+        ":3\r\n"
+    );
+    talk(&mut c, "TOUCH k\r\n", T0 + 4_000_000);
+    assert_eq!(
+        talk(&mut c, "OBJECT IDLETIME k\r\n", T0 + 4_000_000),
+        ":0\r\n"
+    );
+    talk(&mut c, "CLIENT NO-TOUCH OFF\r\nGET k\r\n", T0 + 6_000_000);
+    assert_eq!(
+        talk(&mut c, "OBJECT IDLETIME k\r\n", T0 + 6_000_000),
+        ":0\r\n"
+    );
+}
+
+#[test]
+fn info_reports_what_the_runtime_probes_measure() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static TICKS: AtomicU64 = AtomicU64::new(0);
+    let probes = crate::Probes {
+        // Each reading is 7 µs after the previous one: every command "takes" 7 µs.
+        monotonic_us: Some(|| TICKS.fetch_add(7, Ordering::Relaxed)),
+        used_memory: Some(|| 2_621_440),
+        rss: Some(|| 1000),
+        cpu: Some(|| (1.5, 2.25)),
+    };
+    let server = Arc::new(Server::new(crate::Config::default()).with_probes(probes));
+    let mut c = Connection::new(server);
+    talk(&mut c, "SET a b\r\n", T0);
+    let info = talk(&mut c, "INFO memory cpu commandstats\r\n", T0);
+    for want in [
+        "used_memory:2621440\r\nused_memory_human:2.50M\r\n",
+        "used_memory_rss:1000\r\nused_memory_rss_human:1000B\r\n",
+        "used_cpu_sys:1.500000\r\nused_cpu_user:2.250000\r\n",
+        "cmdstat_set:calls=1,usec=7,usec_per_call=7.00,",
+    ] {
+        assert!(info.contains(want), "missing {want:?} in {info}");
+    }
+    // Without probes the figures are left out rather than invented.
+    let mut plain = conn();
+    let info = talk(&mut plain, "INFO memory cpu\r\n", T0);
+    assert!(
+        !info.contains("used_memory:") && !info.contains("used_cpu_sys"),
+        "{info}"
+    );
+}

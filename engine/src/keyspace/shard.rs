@@ -39,6 +39,30 @@ impl Entry {
     }
 }
 
+std::thread_local! {
+    /// Set while a `CLIENT NO-TOUCH ON` client's command runs: its lookups leave access times
+    /// alone. Commands run synchronously inside `Connection::receive`, so a thread-local
+    /// scoped by [`NoTouch`] cannot leak into another client's command.
+    static NO_TOUCH: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Suppresses access-time updates on this thread until dropped.
+#[derive(Debug)]
+pub struct NoTouch(bool);
+
+impl NoTouch {
+    /// Starts suppressing when `on`; restores the previous state on drop.
+    pub fn new(on: bool) -> Self {
+        Self(NO_TOUCH.replace(on))
+    }
+}
+
+impl Drop for NoTouch {
+    fn drop(&mut self) {
+        NO_TOUCH.set(self.0);
+    }
+}
+
 /// Keys sampled per round of the active cycle (Valkey's `ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP`).
 const KEYS_PER_LOOP: usize = 20;
 /// Another round follows while more than this percentage of the sample had expired.
@@ -104,7 +128,9 @@ impl Shard {
     /// [`Shard::set_expire`] so the expiry set stays in step.
     pub fn get_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
         let entry = self.peek_mut(key, now_ms)?;
-        entry.atime = (now_ms / 1000) as u32;
+        if !NO_TOUCH.get() {
+            entry.atime = (now_ms / 1000) as u32;
+        }
         Some(entry)
     }
 
