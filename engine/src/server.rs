@@ -165,8 +165,25 @@ impl Server {
             *lock(&h.stats) = Stats::default();
         }
         for db in &self.dbs {
-            db.shards().lock_all().for_each(|s| s.expired_keys = 0);
+            db.shards().lock_all().for_each(|s| {
+                s.expired_keys = 0;
+                s.hits = 0;
+                s.misses = 0;
+            });
         }
+    }
+
+    /// Read lookups that found / missed their key, over all databases.
+    pub fn keyspace_hits_misses(&self) -> (u64, u64) {
+        let mut totals = (0, 0);
+        for db in &self.dbs {
+            for i in 0..SHARDS {
+                let s = db.shards().lock_one(i);
+                totals.0 += s.hits;
+                totals.1 += s.misses;
+            }
+        }
+        totals
     }
 
     /// Keys deleted by expiry so far, over all databases.

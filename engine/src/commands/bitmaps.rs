@@ -6,7 +6,7 @@ mod field;
 mod range;
 
 use super::args::parse_i64;
-use super::strings::string_of;
+use super::strings::{string_of, string_uncounted};
 use super::{Args, CmdError, Ctx, Handler};
 use crate::keyspace::{Db, Entry, Shard};
 use crate::sync::Shared;
@@ -178,7 +178,7 @@ fn bitop(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     }
     let mut res = vec![0u8; max_len];
     for (i, src) in sources.iter().enumerate() {
-        let s = string_of(guards.get_mut(Db::shard_of(src)), src, now)?;
+        let s = string_uncounted(guards.get_mut(Db::shard_of(src)), src, now)?;
         let step = if i == 0 { None } else { Some(op) };
         match s {
             Some(s) => s.with_bytes(|b| combine(&mut res, b, step)),

@@ -54,7 +54,7 @@ fn leading_f64(s: &[u8]) -> f64 {
 
 fn object(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<(), CmdError> {
     let mut shard = ctx.db().lock_key(key);
-    let Some(entry) = shard.get(key, ctx.now_ms) else {
+    let Some(entry) = shard.peek(key, ctx.now_ms) else {
         return Err(CmdError::NoSuchKey);
     };
     let encoding = entry.value.encoding(key.len(), entry.expire_at != 0);

@@ -6,7 +6,7 @@
 mod bignum;
 mod longdouble;
 
-use super::strings::string_of;
+use super::strings::string_uncounted;
 use super::{Args, CmdError, Ctx, Handler};
 use crate::keyspace::Entry;
 use crate::sync::Shared;
@@ -34,7 +34,7 @@ fn stored_value(s: &Str) -> Option<Parsed> {
 fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let key = args.arg(1);
     let mut shard = ctx.db().lock_key(key);
-    let current = match string_of(&mut shard, key, ctx.now_ms)? {
+    let current = match string_uncounted(&mut shard, key, ctx.now_ms)? {
         None => Parsed::Finite(LongDouble::ZERO),
         Some(s) => stored_value(s).ok_or(CmdError::NotFloat)?,
     };

@@ -51,7 +51,12 @@ fn exists(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let mut guards = ctx.db().lock_keys(keys.iter().copied());
     let n = keys
         .iter()
-        .filter(|k| guards.get_mut(Db::shard_of(k)).contains(k, ctx.now_ms))
+        .filter(|k| {
+            guards
+                .get_mut(Db::shard_of(k))
+                .read_peek(k, ctx.now_ms)
+                .is_some()
+        })
         .count();
     drop(guards);
     ctx.out.integer(n as i64);
@@ -64,7 +69,12 @@ fn touch(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let mut guards = ctx.db().lock_keys(keys.iter().copied());
     let n = keys
         .iter()
-        .filter(|k| guards.get_mut(Db::shard_of(k)).get(k, ctx.now_ms).is_some())
+        .filter(|k| {
+            guards
+                .get_mut(Db::shard_of(k))
+                .read(k, ctx.now_ms)
+                .is_some()
+        })
         .count();
     drop(guards);
     ctx.out.integer(n as i64);
@@ -76,7 +86,7 @@ fn type_cmd(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let name = ctx
         .db()
         .lock_key(key)
-        .peek(key, ctx.now_ms)
+        .read_peek(key, ctx.now_ms)
         .map_or("none", |e| e.value.type_name());
     ctx.out.simple(name.as_bytes());
     Ok(())
@@ -307,7 +317,7 @@ fn ttl(ctx: &mut Ctx<'_>, args: &Args<'_>, kind: TtlReply) -> Result<(), CmdErro
     let expire_at = ctx
         .db()
         .lock_key(key)
-        .peek(key, ctx.now_ms)
+        .read_peek(key, ctx.now_ms)
         .map(|e| e.expire_at);
     let reply = match expire_at {
         None => -2,

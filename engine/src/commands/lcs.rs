@@ -29,7 +29,7 @@ impl Match {
 /// The string at `key` for LCS: a missing key reads as "", another type is LCS's own error
 /// (not WRONGTYPE).
 fn lcs_operand(shard: &mut Shard, key: &[u8], now_ms: u64) -> Result<Option<Str>, CmdError> {
-    match shard.get(key, now_ms) {
+    match shard.read(key, now_ms) {
         None => Ok(None),
         Some(Entry {
             value: Value::Str(s),

@@ -98,7 +98,7 @@ fn copy(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let now = ctx.now_ms;
     // Values are shared copy-on-write, so the copy costs a reference, not the payload.
     let place = move |src: &mut Shard, dst: &mut Shard| -> bool {
-        let Some(entry) = src.get(src_key, now).cloned() else {
+        let Some(entry) = src.read(src_key, now).cloned() else {
             return false;
         };
         if dst.contains(dst_key, now) && !replace {
@@ -112,7 +112,7 @@ fn copy(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         let (s, d) = (Db::shard_of(src_key), Db::shard_of(dst_key));
         if s == d {
             let shard = guards.get_mut(s);
-            let Some(entry) = shard.get(src_key, now).cloned() else {
+            let Some(entry) = shard.read(src_key, now).cloned() else {
                 drop(guards);
                 ctx.out.integer(0);
                 return Ok(());

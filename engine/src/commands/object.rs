@@ -21,7 +21,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
         },
         "object|freq" => |c, a| {
             let key = a.arg(2);
-            if !c.db().lock_key(key).contains(key, c.now_ms) {
+            if c.db().lock_key(key).read_peek(key, c.now_ms).is_none() {
                 c.out.null();
                 return Ok(());
             }
@@ -42,7 +42,7 @@ fn with_entry(
     f: impl FnOnce(&mut resp::ReplyWriter<'_>, &Entry),
 ) -> Result<(), CmdError> {
     let mut shard = ctx.db().lock_key(key);
-    match shard.peek(key, ctx.now_ms) {
+    match shard.read_peek(key, ctx.now_ms) {
         Some(entry) => f(&mut ctx.out, entry),
         None => ctx.out.null(),
     }

@@ -43,13 +43,29 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
 /// Largest string Valkey lets a command build (`proto-max-bulk-len` default).
 const MAX_STRING: usize = 512 * 1024 * 1024;
 
-/// The string at `key`: `Ok(None)` when missing, WRONGTYPE for other types.
+/// The string at `key` for a command that reads it (a keyspace hit or miss): `Ok(None)` when
+/// missing, WRONGTYPE for other types.
 pub(crate) fn string_of<'s>(
     shard: &'s mut Shard,
     key: &[u8],
     now_ms: u64,
 ) -> Result<Option<&'s Str>, CmdError> {
-    match shard.get(key, now_ms) {
+    as_string(shard.read(key, now_ms))
+}
+
+/// The string at `key`, not counted as a hit or miss: for commands about to overwrite it
+/// (INCR, INCRBYFLOAT; Valkey's write lookups are not counted) and for a second look at a key
+/// already counted (BITOP's second pass).
+pub(crate) fn string_uncounted<'s>(
+    shard: &'s mut Shard,
+    key: &[u8],
+    now_ms: u64,
+) -> Result<Option<&'s Str>, CmdError> {
+    as_string(shard.get(key, now_ms))
+}
+
+fn as_string(entry: Option<&Entry>) -> Result<Option<&Str>, CmdError> {
+    match entry {
         None => Ok(None),
         Some(Entry {
             value: Value::Str(s),
@@ -277,7 +293,7 @@ fn mget(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     ctx.out.array(keys.len());
     for key in keys {
         let shard = guards.get_mut(crate::keyspace::Db::shard_of(key));
-        match shard.get(key, ctx.now_ms) {
+        match shard.read(key, ctx.now_ms) {
             Some(Entry {
                 value: Value::Str(s),
                 ..
@@ -418,7 +434,7 @@ fn strlen(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 
 fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<(), CmdError> {
     let mut shard = ctx.db().lock_key(key);
-    let current = match string_of(&mut shard, key, ctx.now_ms)? {
+    let current = match string_uncounted(&mut shard, key, ctx.now_ms)? {
         None => 0,
         Some(Str::Int(i)) => *i,
         Some(s) => s.with_bytes(|b| {

@@ -81,6 +81,10 @@ pub struct Shard {
     pub expired_keys: u64,
     /// The latest time a lookup passed in, Unix seconds: stamps inserted entries.
     clock_s: u32,
+    /// Read lookups that found / did not find their key (INFO keyspace_hits / _misses).
+    pub hits: u64,
+    /// See `hits`.
+    pub misses: u64,
     /// Estimated average remaining TTL of volatile keys, milliseconds (INFO keyspace).
     pub avg_ttl: u64,
 }
@@ -127,24 +131,48 @@ impl Shard {
     /// The live entry for `key`, mutable. Changing `expire_at` through it is not allowed; use
     /// [`Shard::set_expire`] so the expiry set stays in step.
     pub fn get_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
-        let entry = self.peek_mut(key, now_ms)?;
-        if !NO_TOUCH.get() {
+        self.lookup(key, now_ms, true, false)
+    }
+
+    /// A read lookup (Valkey's `lookupKeyRead`): like [`Shard::get`], and counted as a
+    /// keyspace hit or miss.
+    pub fn read(&mut self, key: &[u8], now_ms: u64) -> Option<&Entry> {
+        self.lookup(key, now_ms, true, true).map(|e| &*e)
+    }
+
+    /// A read lookup that is not an access (TYPE, TTL, EXISTS, OBJECT): counted as a hit or
+    /// miss, access time untouched.
+    pub fn read_peek(&mut self, key: &[u8], now_ms: u64) -> Option<&Entry> {
+        self.lookup(key, now_ms, false, true).map(|e| &*e)
+    }
+
+    /// The one lookup path: lazy expiry, then optionally an access-time update and a
+    /// hit/miss count.
+    fn lookup(&mut self, key: &[u8], now_ms: u64, touch: bool, count: bool) -> Option<&mut Entry> {
+        self.clock_s = self.clock_s.max((now_ms / 1000) as u32);
+        let live = !self.expire_if_needed(key, now_ms);
+        let entry = if live { self.dict.get_mut(key) } else { None };
+        if count {
+            if entry.is_some() {
+                self.hits += 1;
+            } else {
+                self.misses += 1;
+            }
+        }
+        let entry = entry?;
+        if touch && !NO_TOUCH.get() {
             entry.atime = (now_ms / 1000) as u32;
         }
         Some(entry)
     }
 
-    /// The live entry for `key` without counting as an access (TYPE, TTL, EXISTS, OBJECT).
+    /// The live entry for `key`, not counted as an access nor as a hit or miss.
     pub fn peek(&mut self, key: &[u8], now_ms: u64) -> Option<&Entry> {
         self.peek_mut(key, now_ms).map(|e| &*e)
     }
 
     fn peek_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
-        self.clock_s = self.clock_s.max((now_ms / 1000) as u32);
-        if self.expire_if_needed(key, now_ms) {
-            return None;
-        }
-        self.dict.get_mut(key)
+        self.lookup(key, now_ms, false, false)
     }
 
     /// True when `key` is live (not an access).
