@@ -7,6 +7,8 @@ use super::CmdError;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Args<'a> {
     argv: &'a [&'a [u8]],
+    /// The command these arguments were resolved to (set once dispatch has looked it up).
+    spec: Option<&'static super::table::CommandSpec>,
 }
 
 /// Longest text Valkey quotes back in an unknown-command error.
@@ -14,7 +16,25 @@ const QUOTE_LIMIT: usize = 128;
 
 impl<'a> Args<'a> {
     pub fn new(argv: &'a [&'a [u8]]) -> Self {
-        Self { argv }
+        Self { argv, spec: None }
+    }
+
+    /// The same arguments, known to be a call of `spec`.
+    pub fn for_command(self, spec: &'static super::table::CommandSpec) -> Self {
+        Self {
+            spec: Some(spec),
+            ..self
+        }
+    }
+
+    /// The key arguments, found through the command table's key specs: what the lock manager
+    /// locks. Empty before dispatch resolved the command or for commands without keys.
+    pub fn keys(&self) -> smallvec::SmallVec<[&'a [u8]; 16]> {
+        let Some(spec) = self.spec else {
+            return smallvec::SmallVec::new();
+        };
+        let (positions, _) = super::table::key_positions_inline(spec, self.argv);
+        positions.into_iter().map(|i| self.argv[i]).collect()
     }
 
     /// Number of arguments, the name included.
@@ -77,4 +97,40 @@ impl<'a> Args<'a> {
 /// Valkey's strict integer parse, with its error.
 pub(crate) fn parse_i64(s: &[u8]) -> Result<i64, CmdError> {
     resp::int::parse_i64(s).ok_or(CmdError::NotInteger)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys_of(argv: &[&str]) -> Vec<String> {
+        let argv: Vec<&[u8]> = argv.iter().map(|a| a.as_bytes()).collect();
+        let spec = crate::commands::table::lookup(argv[0]).unwrap();
+        let args = Args::new(&argv).for_command(spec);
+        let keys: Vec<String> = args
+            .keys()
+            .iter()
+            .map(|k| String::from_utf8(k.to_vec()).unwrap())
+            .collect();
+        keys
+    }
+
+    // What the lock manager locks comes from the table's key specs.
+    #[test]
+    fn keys_come_from_the_command_table() {
+        assert_eq!(keys_of(&["MSET", "a", "1", "b", "2"]), ["a", "b"]);
+        assert_eq!(keys_of(&["MGET", "a", "b", "c"]), ["a", "b", "c"]);
+        assert_eq!(
+            keys_of(&["BITOP", "AND", "d", "s1", "s2"]),
+            ["d", "s1", "s2"]
+        );
+        assert_eq!(
+            keys_of(&["COPY", "a", "b", "DB", "1", "REPLACE"]),
+            ["a", "b"]
+        );
+        assert_eq!(keys_of(&["LCS", "x", "y", "LEN"]), ["x", "y"]);
+        assert_eq!(keys_of(&["RENAME", "a", "b"]), ["a", "b"]);
+        assert_eq!(keys_of(&["DEL", "a", "a"]), ["a", "a"]);
+        assert!(keys_of(&["PING"]).is_empty());
+    }
 }

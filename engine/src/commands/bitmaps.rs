@@ -160,9 +160,7 @@ fn bitop(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     }
     let (dest, sources) = (args.arg(2), args.from(3));
     let now = ctx.now_ms;
-    let mut guards = ctx
-        .db()
-        .lock_keys(std::iter::once(dest).chain(sources.iter().copied()));
+    let mut guards = ctx.db().lock_keys(args.keys());
     // Two passes over the sources, so the result is allocated once and nothing is copied.
     let mut max_len = 0;
     for src in sources {

@@ -34,7 +34,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
 
 fn del(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let keys = args.from(1);
-    let mut guards = ctx.db().lock_keys(keys.iter().copied());
+    let mut guards = ctx.db().lock_keys(args.keys());
     let removed = keys.iter().filter(|k| {
         let shard = guards.get_mut(Db::shard_of(k));
         shard.contains(k, ctx.now_ms) && shard.remove(k).is_some()
@@ -48,7 +48,7 @@ fn del(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 /// EXISTS and TOUCH: how many of the arguments name live keys (repeats count again).
 fn exists(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let keys = args.from(1);
-    let mut guards = ctx.db().lock_keys(keys.iter().copied());
+    let mut guards = ctx.db().lock_keys(args.keys());
     let n = keys
         .iter()
         .filter(|k| {
@@ -66,7 +66,7 @@ fn exists(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 /// TOUCH: like EXISTS, but each lookup counts as an access (OBJECT IDLETIME resets).
 fn touch(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let keys = args.from(1);
-    let mut guards = ctx.db().lock_keys(keys.iter().copied());
+    let mut guards = ctx.db().lock_keys(args.keys());
     let n = keys
         .iter()
         .filter(|k| {
@@ -200,7 +200,7 @@ fn randomkey(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
 
 fn rename(ctx: &mut Ctx<'_>, args: &Args<'_>, nx: bool) -> Result<(), CmdError> {
     let (src, dst) = (args.arg(1), args.arg(2));
-    let mut guards = ctx.db().lock_keys([src, dst]);
+    let mut guards = ctx.db().lock_keys(args.keys());
     let Some(entry) = guards
         .get_mut(Db::shard_of(src))
         .get(src, ctx.now_ms)

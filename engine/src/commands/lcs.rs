@@ -47,7 +47,7 @@ fn lcs_operand(shard: &mut Shard, key: &[u8], now_ms: u64) -> Result<Option<Str>
 fn lcs(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let (ka, kb) = (args.arg(1), args.arg(2));
     let (a, b) = {
-        let mut guards = ctx.db().lock_keys([ka, kb]);
+        let mut guards = ctx.db().lock_keys(args.keys());
         let a = lcs_operand(guards.get_mut(Db::shard_of(ka)), ka, ctx.now_ms);
         let b = lcs_operand(guards.get_mut(Db::shard_of(kb)), kb, ctx.now_ms);
         (

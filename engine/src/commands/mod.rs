@@ -148,7 +148,7 @@ fn dispatch(ctx: &mut Ctx<'_>, args: &Args<'_>, done: &mut Executed) -> Result<(
         .load(crate::sync::Ordering::Relaxed)
         && spec.name != "touch";
     let _no_touch = crate::keyspace::NoTouch::new(no_touch);
-    let result = run(ctx, args);
+    let result = run(ctx, &args.for_command(spec));
     // Counted per connection (no shared cache line on the hot path); INFO sums them.
     ctx.client
         .handle

@@ -108,7 +108,7 @@ fn copy(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         true
     };
     let copied = if from == to {
-        let mut guards = ctx.db().lock_keys([src_key, dst_key]);
+        let mut guards = ctx.db().lock_keys(args.keys());
         let (s, d) = (Db::shard_of(src_key), Db::shard_of(dst_key));
         if s == d {
             let shard = guards.get_mut(s);

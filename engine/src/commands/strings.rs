@@ -289,7 +289,7 @@ fn psetex(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 
 fn mget(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let keys = args.from(1);
-    let mut guards = ctx.db().lock_keys(keys.iter().copied());
+    let mut guards = ctx.db().lock_keys(args.keys());
     ctx.out.array(keys.len());
     for key in keys {
         let shard = guards.get_mut(crate::keyspace::Db::shard_of(key));
@@ -314,7 +314,7 @@ fn mset_generic(
         return Err(CmdError::WrongArity(cmd));
     }
     let pairs = args.from(1);
-    let mut guards = ctx.db().lock_keys(pairs.iter().step_by(2).copied());
+    let mut guards = ctx.db().lock_keys(args.keys());
     if nx
         && pairs.chunks(2).any(|p| {
             guards

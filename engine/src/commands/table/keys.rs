@@ -81,6 +81,18 @@ impl KeySink for Vec<usize> {
     }
 }
 
+impl KeySink for smallvec::SmallVec<[usize; 16]> {
+    fn push(&mut self, index: usize, _flags: u64) {
+        smallvec::SmallVec::push(self, index);
+    }
+    fn len(&self) -> usize {
+        smallvec::SmallVec::len(self)
+    }
+    fn truncate(&mut self, len: usize) {
+        smallvec::SmallVec::truncate(self, len);
+    }
+}
+
 impl KeySink for Vec<KeyRef> {
     fn push(&mut self, index: usize, flags: u64) {
         Vec::push(self, KeyRef { index, flags });
@@ -129,6 +141,17 @@ pub fn key_positions<A: AsRef<[u8]>>(
     out: &mut Vec<usize>,
 ) -> KeySearch {
     find(spec, args, true, out)
+}
+
+/// [`key_positions`] into a stack buffer: what the lock manager uses for every command, so
+/// locking a multi-key command allocates nothing for up to 16 keys.
+pub fn key_positions_inline<A: AsRef<[u8]>>(
+    spec: &CommandSpec,
+    args: &[A],
+) -> (smallvec::SmallVec<[usize; 16]>, KeySearch) {
+    let mut out = smallvec::SmallVec::new();
+    let found = find(spec, args, true, &mut out);
+    (out, found)
 }
 
 fn find<A: AsRef<[u8]>>(

@@ -25,7 +25,8 @@ mod tests;
 
 pub use bits::{acl, arg_flags, doc_flags, flags, key_flags};
 pub use keys::{
-    get_keys, key_positions, keys_from_specs, InvalidKeySpec, KeyRef, KeySearch, SearchOptions,
+    get_keys, key_positions, key_positions_inline, keys_from_specs, InvalidKeySpec, KeyRef,
+    KeySearch, SearchOptions,
 };
 
 /// One command or subcommand.
