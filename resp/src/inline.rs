@@ -5,6 +5,20 @@
 
 use crate::error::ProtocolError;
 
+/// Splits one line into owned arguments with the same rules (Valkey's config files use them
+/// too). `None` for unbalanced quotes.
+pub fn split_line(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let mut scratch = Vec::new();
+    let mut spans = Vec::new();
+    split_args(line, &mut scratch, |start, len| spans.push((start, len))).ok()?;
+    Some(
+        spans
+            .into_iter()
+            .map(|(s, l)| scratch[s..s + l].to_vec())
+            .collect(),
+    )
+}
+
 /// Splits `line` (no NUL, no trailing newline) into `scratch`, reporting each argument's
 /// `(start, len)` in `scratch` through `push`.
 pub(crate) fn split_args(

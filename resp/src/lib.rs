@@ -22,6 +22,7 @@ mod writer;
 pub use decode::{decode, DecodeError, DecodeLimits};
 pub use error::ProtocolError;
 pub use frame::Frame;
+pub use inline::split_line;
 pub use request::{
     Limits, Request, RequestParser, DEFAULT_MAX_ARGS, DEFAULT_MAX_BULK_LEN, INLINE_MAX,
 };

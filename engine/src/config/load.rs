@@ -1,0 +1,204 @@
+//! Start-up configuration exactly like redis-server: `[config-file] [--name value ...]`. The
+//! file's lines and the `--name value` options are one text, parsed line by line with the same
+//! quoting rules as inline commands; the first bad line stops start-up with Valkey's message
+//! shape (line number, the line, the reason).
+
+use std::fmt;
+
+use super::params::lookup;
+use super::Config;
+
+/// Why start-up configuration was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// 1-based line of the combined text (file lines, then one line per `--option`).
+    pub line: usize,
+    /// The offending line.
+    pub text: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "\n*** FATAL CONFIG FILE ERROR (ferrokey {}) ***\nReading the configuration file, at line {}\n>>> '{}'\n{}",
+            crate::VERSION,
+            self.line,
+            self.text,
+            self.reason
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Builds the configuration from a config file's text (if any) and the command-line options
+/// that follow it (`["--port", "7000", "--save", ""]`); later lines override earlier ones.
+pub fn load(file: Option<&str>, options: &[String]) -> Result<Config, ConfigError> {
+    let mut text = file.unwrap_or_default().to_owned();
+    text.push('\n');
+    text.push_str(&options_as_lines(options));
+    let mut config = Config::default();
+    for (i, raw) in text.lines().enumerate() {
+        apply_line(&mut config, raw.trim()).map_err(|reason| ConfigError {
+            line: i + 1,
+            text: raw.trim().to_owned(),
+            reason,
+        })?;
+    }
+    Ok(config)
+}
+
+/// `--port 7000 --bind a b` → `port "7000"` and `bind "a" "b"` lines, as redis-server does.
+fn options_as_lines(options: &[String]) -> String {
+    let mut out = String::new();
+    for arg in options {
+        if let Some(name) = arg.strip_prefix("--") {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(name);
+        } else {
+            out.push(' ');
+            out.push_str(&quote(arg));
+        }
+    }
+    out
+}
+
+/// Quotes an argument the way the line splitter reads it back (Valkey's `sdscatrepr`).
+fn quote(arg: &str) -> String {
+    let mut q = String::from('"');
+    for b in arg.bytes() {
+        match b {
+            b'\\' | b'"' => {
+                q.push('\\');
+                q.push(b as char);
+            }
+            b'\n' => q.push_str("\\n"),
+            b'\r' => q.push_str("\\r"),
+            b'\t' => q.push_str("\\t"),
+            0x20..=0x7e => q.push(b as char),
+            _ => q.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    q.push('"');
+    q
+}
+
+fn apply_line(config: &mut Config, line: &str) -> Result<(), String> {
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(());
+    }
+    let words =
+        resp::split_line(line.as_bytes()).ok_or("Unbalanced quotes in configuration line")?;
+    let Some((name, args)) = words.split_first() else {
+        return Ok(());
+    };
+    let bad = || "Bad directive or wrong number of arguments".to_owned();
+    let param = lookup(name).ok_or_else(bad)?;
+    let value = match args {
+        [] => return Err(bad()),
+        [one] => String::from_utf8_lossy(one).into_owned(),
+        _ if param.multi => args
+            .iter()
+            .map(|a| String::from_utf8_lossy(a))
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => return Err("wrong number of arguments".to_owned()),
+    };
+    param.set(config, &value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn file_then_options_override() {
+        let file = "# comment\nport 7000\nbind 127.0.0.1 ::1\n\nsave \"\"\nhz 50\n";
+        let c = load(
+            Some(file),
+            &opts(&["--port", "7001", "--requirepass", "a b", "--save", ""]),
+        )
+        .unwrap();
+        assert_eq!(c.port, 7001);
+        assert_eq!(c.bind, ["127.0.0.1", "::1"]);
+        assert_eq!(c.hz, 50);
+        assert_eq!(c.requirepass, "a b");
+        assert!(c.save.is_empty());
+    }
+
+    // Messages and line numbers as valkey-server 9.1.2 prints them for the same input (the
+    // options of a command line without a file start at line 2).
+    #[test]
+    fn errors_name_the_line_and_the_reason() {
+        let e = load(None, &opts(&["--port", "abc"])).unwrap_err();
+        assert_eq!(
+            (e.line, e.text.as_str(), e.reason.as_str()),
+            (
+                2,
+                "port \"abc\"",
+                "argument couldn't be parsed into an integer"
+            )
+        );
+        let e = load(None, &opts(&["--foo", "bar"])).unwrap_err();
+        assert_eq!(
+            (e.line, e.text.as_str(), e.reason.as_str()),
+            (
+                2,
+                "foo \"bar\"",
+                "Bad directive or wrong number of arguments"
+            )
+        );
+        let e = load(Some("port 7000\nbind 127.0.0.1 ::1\nsave \"\"\nfoo"), &[]).unwrap_err();
+        assert_eq!((e.line, e.text.as_str()), (4, "foo"));
+        let e = load(None, &opts(&["--daemonize", "maybe"])).unwrap_err();
+        assert_eq!(e.reason, "argument must be 'yes' or 'no'");
+        let e = load(None, &opts(&["--port", "1", "2"])).unwrap_err();
+        assert_eq!(
+            (e.text.as_str(), e.reason.as_str()),
+            ("port \"1\" \"2\"", "wrong number of arguments")
+        );
+        assert!(e.to_string().contains("*** FATAL CONFIG FILE ERROR"));
+    }
+
+    #[test]
+    fn persistence_and_daemonize_are_refused_not_ignored() {
+        assert!(load(None, &opts(&["--save", "3600 1"]))
+            .unwrap_err()
+            .reason
+            .contains("not supported yet"));
+        assert!(load(None, &opts(&["--appendonly", "yes"]))
+            .unwrap_err()
+            .reason
+            .contains("not supported yet"));
+        assert!(load(None, &opts(&["--daemonize", "yes"]))
+            .unwrap_err()
+            .reason
+            .contains("not supported"));
+        assert!(load(
+            None,
+            &opts(&["--save", "", "--appendonly", "no", "--daemonize", "no"])
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn output_buffer_limits_parse_per_class() {
+        let c = load(
+            None,
+            &opts(&["--client-output-buffer-limit", "pubsub 64mb 16mb 30"]),
+        )
+        .unwrap();
+        assert_eq!(c.output_limits[2].hard, 64 << 20);
+        assert_eq!(c.output_limits[2].soft_seconds, 30);
+        assert_eq!(c.output_limits[0], Config::default().output_limits[0]);
+    }
+}
