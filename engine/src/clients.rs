@@ -114,8 +114,13 @@ impl ClientHandle {
     }
 
     /// The `CLIENT INFO` / `CLIENT LIST` line (without the trailing newline).
-    pub fn info_line(&self, now_ms: u64, qbuf: usize) -> Vec<u8> {
-        let meta = lock(&self.meta).clone();
+    /// `running` names the command in progress when the client describes itself (Valkey shows
+    /// `cmd=client|info` for the caller, not its previous command).
+    pub fn info_line(&self, now_ms: u64, qbuf: usize, running: Option<&'static str>) -> Vec<u8> {
+        let mut meta = lock(&self.meta).clone();
+        if let Some(cmd) = running {
+            meta.last_cmd = cmd;
+        }
         let mut flags = String::new();
         if self.no_evict.load(Ordering::Relaxed) {
             flags.push('e');

@@ -10,6 +10,7 @@ pub mod connection;
 pub mod glob;
 pub mod keyspace;
 pub mod server;
+pub mod startup;
 pub mod stats;
 pub mod sync;
 pub mod value;

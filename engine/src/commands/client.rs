@@ -27,7 +27,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
         },
         "client|setinfo" => setinfo,
         "client|info" => |c, _| {
-            let mut line = c.client.handle.info_line(c.now_ms, 0);
+            let mut line = c.client.handle.info_line(c.now_ms, 0, Some("client|info"));
             line.push(b'\n');
             c.out.verbatim(*b"txt", &line);
             Ok(())
@@ -177,7 +177,8 @@ fn list(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let mut text = Vec::new();
     for h in ctx.server.clients.all() {
         if filter.keeps(&h, ctx.client.id) {
-            text.extend_from_slice(&h.info_line(ctx.now_ms, 0));
+            let running = (h.id == ctx.client.id).then_some("client|list");
+            text.extend_from_slice(&h.info_line(ctx.now_ms, 0, running));
             text.push(b'\n');
         }
     }

@@ -1,0 +1,89 @@
+//! What both runtimes decide the same way at start-up and on accept: reading the command line,
+//! admitting a new connection (maxclients, protected mode), and the start-up log line. The
+//! runtime crates keep only sockets, tasks, timers and signals.
+
+use crate::server::Server;
+
+/// Splits `ferrokey-* [config-file] [--name value ...]` (arguments after the program name)
+/// into the config file path, if any, and the options.
+pub fn split_command_line(args: &[String]) -> (Option<&str>, &[String]) {
+    match args.first() {
+        Some(first) if !first.starts_with("--") => (Some(first.as_str()), &args[1..]),
+        _ => (None, args),
+    }
+}
+
+/// Reads the configuration from the command line: the file (if named) and the options.
+pub fn config_from_command_line(args: &[String]) -> Result<crate::Config, String> {
+    let (path, options) = split_command_line(args);
+    let file = match path {
+        Some(p) => Some(
+            std::fs::read_to_string(p)
+                .map_err(|e| format!("Fatal error, can't open config file '{p}': {e}"))?,
+        ),
+        None => None,
+    };
+    crate::config::load(file.as_deref(), options).map_err(|e| e.to_string())
+}
+
+const MAX_CLIENTS: &[u8] = b"-ERR max number of clients reached\r\n";
+const DENIED: &[u8] = b"-DENIED ferrokey is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to ferrokey you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to ferrokey from the same host the server is running, however MAKE SURE ferrokey is not publicly accessible from internet if you do so. 2) Alternatively you can just disable the protected mode by editing the configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+/// Whether a new connection may be served. `Err` holds the reply to send before closing it:
+/// the maxclients error, or the DENIED error for a non-loopback client in protected mode.
+pub fn admit(server: &Server, local: bool) -> Result<(), &'static [u8]> {
+    let config = server.config();
+    if server.clients.len() >= config.maxclients as usize {
+        return Err(MAX_CLIENTS);
+    }
+    if config.protected_mode && config.requirepass.is_empty() && !local {
+        return Err(DENIED);
+    }
+    Ok(())
+}
+
+/// The start-up log line.
+pub fn banner(runtime: &str, threads: usize, listening: &[String]) -> String {
+    format!(
+        "ferrokey {} starting: runtime={runtime} threads={threads} listening on {} pid={}",
+        crate::VERSION,
+        listening.join(", "),
+        std::process::id()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Config;
+
+    #[test]
+    fn command_line_shape() {
+        let args: Vec<String> = ["redis.conf", "--port", "7000"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let (file, opts) = split_command_line(&args);
+        assert_eq!(file, Some("redis.conf"));
+        assert_eq!(opts, &args[1..]);
+        let args: Vec<String> = ["--port", "7000"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(split_command_line(&args).0, None);
+    }
+
+    #[test]
+    fn admission_rules() {
+        let server = Server::new(Config {
+            maxclients: 1,
+            ..Config::default()
+        });
+        assert_eq!(admit(&server, true), Ok(()));
+        assert!(admit(&server, false).unwrap_err().starts_with(b"-DENIED"));
+        let _one = server.clients.register(crate::clients::Peer::default(), 0);
+        assert_eq!(admit(&server, true), Err(MAX_CLIENTS));
+        let open = Server::new(Config {
+            requirepass: "pw".into(),
+            ..Config::default()
+        });
+        assert_eq!(admit(&open, false), Ok(()));
+    }
+}
