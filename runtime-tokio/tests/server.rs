@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 struct Running {
     child: Child,
     port: u16,
+    /// The start-up log line.
+    banner: String,
 }
 
 impl Drop for Running {
@@ -25,21 +27,38 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Starts the binary on a free port. Parallel tests can pick the same free port before
+/// either binds it, so success is read from the server's own start-up line, and a server
+/// that lost the race (exited) is restarted on another port.
 fn start(extra: &[&str]) -> Running {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_ferrokey-tokio"))
-        .args(["--port", &port.to_string(), "--enable-debug-command", "yes"])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "server did not start");
-        std::thread::sleep(Duration::from_millis(20));
+    for _ in 0..20 {
+        let port = free_port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ferrokey-tokio"))
+            .args(["--port", &port.to_string(), "--enable-debug-command", "yes"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut banner = String::new();
+        std::io::BufRead::read_line(&mut stdout, &mut banner).unwrap();
+        if banner.contains(&format!("127.0.0.1:{port}")) {
+            child.stdout = None;
+            // Keep draining stdout so the server never blocks on a full pipe.
+            std::thread::spawn(move || {
+                let mut rest = String::new();
+                let _ = stdout.read_to_string(&mut rest);
+            });
+            return Running {
+                child,
+                port,
+                banner,
+            };
+        }
+        let _ = child.wait();
     }
-    Running { child, port }
+    panic!("could not start ferrokey-tokio on a free port");
 }
 
 fn client(s: &Running) -> redis::Connection {
@@ -174,15 +193,9 @@ fn sigterm_exits_cleanly() {
         assert!(Instant::now() < deadline, "did not exit after SIGTERM");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let mut log = String::new();
-    s.child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut log)
-        .unwrap();
+    let banner = &s.banner;
     assert!(
-        log.contains("runtime=tokio") && log.contains(&format!("127.0.0.1:{}", s.port)),
-        "{log}"
+        banner.contains("runtime=tokio") && banner.contains(&format!("127.0.0.1:{}", s.port)),
+        "{banner}"
     );
 }
