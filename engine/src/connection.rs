@@ -25,6 +25,8 @@ pub enum ReplyMode {
     Off,
     /// The next command's reply is dropped.
     SkipNext,
+    /// Set by `CLIENT REPLY SKIP` itself: becomes `SkipNext` once that command is done.
+    SkipArmed,
 }
 
 /// Per-client state that commands read and change.
@@ -227,16 +229,15 @@ impl Connection {
                     commands += 1;
                     last = done.name.or(last);
                     // CLIENT REPLY: OFF drops replies until ON; SKIP drops the next one.
-                    match mode_before {
-                        ReplyMode::SkipNext => {
-                            output.truncate(mark);
-                            if state.reply == ReplyMode::SkipNext {
-                                state.reply = ReplyMode::On;
-                            }
-                        }
-                        ReplyMode::Off if state.reply == ReplyMode::Off => output.truncate(mark),
-                        _ => {}
+                    let skipped = mode_before == ReplyMode::SkipNext;
+                    if skipped || (mode_before == ReplyMode::Off && state.reply == ReplyMode::Off) {
+                        output.truncate(mark);
                     }
+                    state.reply = match state.reply {
+                        ReplyMode::SkipArmed => ReplyMode::SkipNext,
+                        ReplyMode::SkipNext if skipped => ReplyMode::On,
+                        other => other,
+                    };
                     match flow {
                         Flow::Continue => {}
                         Flow::Close => {

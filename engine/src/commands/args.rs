@@ -94,6 +94,21 @@ impl<'a> Args<'a> {
     }
 }
 
+/// A database index as SELECT, MOVE and COPY take it: an integer that fits an `int`, then
+/// within the configured databases (Valkey's errors for each case).
+pub(crate) fn db_index(s: &[u8], databases: usize) -> Result<usize, CmdError> {
+    let n = parse_i64(s)?;
+    if i32::try_from(n).is_err() {
+        return Err(CmdError::Other(
+            "ERR value is out of range, value must between -2147483648 and 2147483647",
+        ));
+    }
+    usize::try_from(n)
+        .ok()
+        .filter(|&i| i < databases)
+        .ok_or(CmdError::DbIndexOutOfRange)
+}
+
 /// Valkey's strict integer parse, with its error.
 pub(crate) fn parse_i64(s: &[u8]) -> Result<i64, CmdError> {
     resp::int::parse_i64(s).ok_or(CmdError::NotInteger)

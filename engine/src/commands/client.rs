@@ -224,7 +224,7 @@ fn reply(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         ctx.client.reply = ReplyMode::Off;
     } else if args.is(2, "skip") {
         if ctx.client.reply != ReplyMode::Off {
-            ctx.client.reply = ReplyMode::SkipNext;
+            ctx.client.reply = ReplyMode::SkipArmed;
         }
     } else {
         return Err(CmdError::Syntax);

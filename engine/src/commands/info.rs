@@ -183,13 +183,13 @@ fn errorstats(ctx: &Ctx<'_>, t: &mut String) {
 fn keyspace(ctx: &Ctx<'_>, t: &mut String) {
     t.push_str("# Keyspace\r\n");
     for (i, db) in ctx.server.dbs().iter().enumerate() {
-        let (mut keys, mut expires, mut ttl_sum, mut ttl_shards) = (0, 0, 0, 0);
+        let (mut keys, mut expires, mut ttl_sum, mut ttl_shards) = (0, 0, 0u128, 0u128);
         for s in 0..SHARDS {
             let shard = db.shards().lock_one(s);
             keys += shard.len();
             expires += shard.volatile_len();
             if shard.avg_ttl > 0 {
-                ttl_sum += shard.avg_ttl;
+                ttl_sum += u128::from(shard.avg_ttl);
                 ttl_shards += 1;
             }
         }

@@ -113,6 +113,9 @@ fn keys(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     Ok(())
 }
 
+/// Type names SCAN TYPE accepts (Valkey's object types), whether or not ferrokey stores them yet.
+const KNOWN_TYPES: &[&str] = &["string", "list", "set", "zset", "hash", "stream"];
+
 /// SCAN cursors pack the shard in the low bits and that shard's dict cursor above them.
 fn scan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let cursor = parse_cursor(args.arg(1))?;
@@ -131,7 +134,17 @@ fn scan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         } else if args.is(i, "match") && has_value {
             pattern = Some(args.arg(i + 1)).filter(|p| *p != b"*");
         } else if args.is(i, "type") && has_value {
-            type_filter = Some(args.arg(i + 1));
+            let name = args.arg(i + 1);
+            if !KNOWN_TYPES
+                .iter()
+                .any(|t| name.eq_ignore_ascii_case(t.as_bytes()))
+            {
+                return Err(CmdError::Owned(format!(
+                    "ERR unknown type name '{}'",
+                    String::from_utf8_lossy(name)
+                )));
+            }
+            type_filter = Some(name);
         } else {
             return Err(CmdError::Syntax);
         }
@@ -327,7 +340,8 @@ fn ttl(ctx: &mut Ctx<'_>, args: &Args<'_>, kind: TtlReply) -> Result<(), CmdErro
             match kind {
                 TtlReply::Seconds => (left + 500) / 1000,
                 TtlReply::Millis => left,
-                TtlReply::AbsSeconds => (at as i64 + 500) / 1000,
+                // Rounded in u64: a deadline near i64::MAX ms must not overflow.
+                TtlReply::AbsSeconds => (at / 1000 + u64::from(at % 1000 >= 500)) as i64,
                 TtlReply::AbsMillis => at as i64,
             }
         }

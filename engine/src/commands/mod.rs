@@ -147,7 +147,7 @@ fn dispatch(ctx: &mut Ctx<'_>, args: &Args<'_>, done: &mut Executed) -> Result<(
         .no_touch
         .load(crate::sync::Ordering::Relaxed)
         && spec.name != "touch";
-    let _no_touch = crate::keyspace::NoTouch::new(no_touch);
+    let _scope = crate::keyspace::CommandScope::new(no_touch, ctx.now_ms);
     let result = run(ctx, &args.for_command(spec));
     // Counted per connection (no shared cache line on the hot path); INFO sums them.
     ctx.client

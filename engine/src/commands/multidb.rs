@@ -17,11 +17,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
 
 /// A database index argument: integer errors as Valkey, then the range check.
 fn db_index(ctx: &Ctx<'_>, arg: &[u8]) -> Result<usize, CmdError> {
-    let i = super::args::parse_i64(arg)?;
-    if i < 0 || i as usize >= ctx.server.dbs().len() {
-        return Err(CmdError::DbIndexOutOfRange);
-    }
-    Ok(i as usize)
+    super::args::db_index(arg, ctx.server.dbs().len())
 }
 
 /// Runs `f` with the shard of `src_key` in db `a` and the shard of `dst_key` in db `b`
@@ -134,10 +130,10 @@ fn copy(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 }
 
 fn swapdb(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    let a =
-        resp::int::parse_i64(args.arg(1)).ok_or(CmdError::Other("ERR invalid first DB index"))?;
-    let b =
-        resp::int::parse_i64(args.arg(2)).ok_or(CmdError::Other("ERR invalid second DB index"))?;
+    // Valkey reads both as an `int`, with its own messages for anything else.
+    let as_int = |s: &[u8]| resp::int::parse_i64(s).filter(|v| i32::try_from(*v).is_ok());
+    let a = as_int(args.arg(1)).ok_or(CmdError::Other("ERR invalid first DB index"))?;
+    let b = as_int(args.arg(2)).ok_or(CmdError::Other("ERR invalid second DB index"))?;
     let n = ctx.server.dbs().len() as i64;
     if !(0..n).contains(&a) || !(0..n).contains(&b) {
         return Err(CmdError::DbIndexOutOfRange);

@@ -27,11 +27,8 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
 }
 
 fn select(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    let index = args.i64(1)?;
-    if index < 0 || index as usize >= ctx.server.dbs().len() {
-        return Err(CmdError::DbIndexOutOfRange);
-    }
-    ctx.client.select(index as usize);
+    let index = super::args::db_index(args.arg(1), ctx.server.dbs().len())?;
+    ctx.client.select(index);
     ctx.ok();
     Ok(())
 }

@@ -125,13 +125,13 @@ mod tests {
         let file = "# comment\nport 7000\nbind 127.0.0.1 ::1\n\nsave \"\"\nhz 50\n";
         let c = load(
             Some(file),
-            &opts(&["--port", "7001", "--requirepass", "a b", "--save", ""]),
+            &opts(&["--port", "7001", "--dir", "a b", "--save", ""]),
         )
         .unwrap();
         assert_eq!(c.port, 7001);
         assert_eq!(c.bind, ["127.0.0.1", "::1"]);
         assert_eq!(c.hz, 50);
-        assert_eq!(c.requirepass, "a b");
+        assert_eq!(c.dir, "a b");
         assert!(c.save.is_empty());
     }
 
@@ -176,6 +176,10 @@ mod tests {
             .reason
             .contains("not supported yet"));
         assert!(load(None, &opts(&["--appendonly", "yes"]))
+            .unwrap_err()
+            .reason
+            .contains("not supported yet"));
+        assert!(load(None, &opts(&["--requirepass", "secret"]))
             .unwrap_err()
             .reason
             .contains("not supported yet"));

@@ -166,8 +166,13 @@ pub static PARAMS: &[Param] = &[
         c.proto_max_bulk_len = usize::try_from(bytes).unwrap_or(usize::MAX);
         Ok(())
     }),
-    param!("requirepass", true, false, get: |c| c.requirepass.clone(), set: |c, v| {
-        c.requirepass = v.to_owned();
+    param!("requirepass", false, false, get: |c| c.requirepass.clone(), set: |c, v| {
+        // Accepting a password that nothing checks would leave the server open while the user
+        // believes it is protected: refused until AUTH enforcement lands.
+        if !v.is_empty() {
+            return Err("requirepass is not supported yet: ferrokey does not enforce AUTH".to_owned());
+        }
+        c.requirepass.clear();
         Ok(())
     }),
     param!("save", true, true, get: |c| {

@@ -661,3 +661,55 @@ fn keyspace_hits_and_misses_count_like_valkey() {
         "{stats}"
     );
 }
+
+// Checked against Valkey 9.1.2: a skipped CLIENT REPLY SKIP re-arms the skip.
+#[test]
+fn client_reply_skip_twice_skips_two_replies() {
+    let mut c = conn();
+    assert_eq!(
+        talk(
+            &mut c,
+            "CLIENT REPLY SKIP\r\nCLIENT REPLY SKIP\r\nPING a\r\nPING b\r\n",
+            T0
+        ),
+        "$1\r\nb\r\n"
+    );
+}
+
+// Found in review: deadlines near i64::MAX ms must not overflow anywhere (EXPIRETIME
+// rounding, the active cycle's TTL average, INFO keyspace).
+#[test]
+fn far_deadlines_do_not_overflow() {
+    let server = Arc::new(Server::new(crate::Config::default()));
+    let mut c = Connection::new(server.clone());
+    talk(
+        &mut c,
+        "SET {t}a v PXAT 9223372036854775807\r\nSET {t}b v PXAT 9223372036854775807\r\n",
+        T0,
+    );
+    talk(
+        &mut c,
+        "SET a v PXAT 9223372036854775807\r\nSET h v PXAT 9223372036854775807\r\n",
+        T0,
+    );
+    assert_eq!(
+        talk(&mut c, "EXPIRETIME a\r\n", T0),
+        ":9223372036854776\r\n"
+    );
+    for _ in 0..100 {
+        server.cron(T0 / 1000);
+    }
+    assert!(talk(&mut c, "INFO keyspace\r\n", T0).contains("db0:keys=4,expires=4,"));
+}
+
+// Found in review: entries stored without a lookup (MSET) get the command's time, so a fresh
+// key is not reported idle for decades.
+#[test]
+fn keys_stored_without_a_lookup_start_with_zero_idle_time() {
+    let mut c = conn();
+    talk(&mut c, "MSET a 1 b 2\r\n", T0 + 5_000_000);
+    assert_eq!(
+        talk(&mut c, "OBJECT IDLETIME a\r\n", T0 + 5_000_000),
+        ":0\r\n"
+    );
+}

@@ -11,7 +11,7 @@ pub mod slot;
 
 pub use dict::Dict;
 pub use locks::{ShardGuards, ShardLocks};
-pub use shard::{Entry, NoTouch, Shard};
+pub use shard::{CommandScope, Entry, Shard};
 
 /// Shards per database. A power of two dividing 16384, so a shard owns a contiguous range of
 /// hash slots.

@@ -41,25 +41,35 @@ impl Entry {
 
 std::thread_local! {
     /// Set while a `CLIENT NO-TOUCH ON` client's command runs: its lookups leave access times
-    /// alone. Commands run synchronously inside `Connection::receive`, so a thread-local
-    /// scoped by [`NoTouch`] cannot leak into another client's command.
+    /// alone. Commands run synchronously inside `Connection::receive`, so thread-locals
+    /// scoped by [`CommandScope`] cannot leak into another client's command.
     static NO_TOUCH: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The running command's time in Unix seconds: stamps entries that are inserted without a
+    /// lookup first (MSET, SETEX, RENAME's destination).
+    static NOW_S: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
-/// Suppresses access-time updates on this thread until dropped.
+/// Per-command context for the shard code on this thread; restored when dropped.
 #[derive(Debug)]
-pub struct NoTouch(bool);
+pub struct CommandScope {
+    no_touch: bool,
+    now_s: u32,
+}
 
-impl NoTouch {
-    /// Starts suppressing when `on`; restores the previous state on drop.
-    pub fn new(on: bool) -> Self {
-        Self(NO_TOUCH.replace(on))
+impl CommandScope {
+    /// Starts a command at `now_ms`; `no_touch` suppresses access-time updates.
+    pub fn new(no_touch: bool, now_ms: u64) -> Self {
+        Self {
+            no_touch: NO_TOUCH.replace(no_touch),
+            now_s: NOW_S.replace((now_ms / 1000) as u32),
+        }
     }
 }
 
-impl Drop for NoTouch {
+impl Drop for CommandScope {
     fn drop(&mut self) {
-        NO_TOUCH.set(self.0);
+        NO_TOUCH.set(self.no_touch);
+        NOW_S.set(self.now_s);
     }
 }
 
@@ -182,7 +192,7 @@ impl Shard {
 
     /// Stores `entry` under `key`, replacing any previous value and TTL.
     pub fn insert(&mut self, key: &[u8], mut entry: Entry) -> Option<Entry> {
-        entry.atime = self.clock_s;
+        entry.atime = self.clock_s.max(NOW_S.get());
         let volatile = entry.expire_at != 0;
         let old = self.dict.insert(key, entry);
         match (old.as_ref().is_some_and(|o| o.expire_at != 0), volatile) {
@@ -305,16 +315,17 @@ impl Shard {
             }
             self.expire_cursor = cursor;
             let mut round_expired = 0;
-            let (mut ttl_sum, mut ttl_count) = (0u64, 0u64);
+            // u128: deadlines can be near i64::MAX milliseconds.
+            let (mut ttl_sum, mut ttl_count) = (0u128, 0u128);
             for key in &round {
                 if self.expire_if_needed(key, now_ms) {
                     round_expired += 1;
                 } else if let Some(e) = self.dict.get(key) {
-                    ttl_sum += e.expire_at.saturating_sub(now_ms);
+                    ttl_sum += u128::from(e.expire_at.saturating_sub(now_ms));
                     ttl_count += 1;
                 }
             }
-            if let Some(round_avg) = ttl_sum.checked_div(ttl_count) {
+            if let Some(round_avg) = ttl_sum.checked_div(ttl_count).map(|a| a as u64) {
                 // Valkey's smoothed estimate: each round moves the average 2% of the way.
                 self.avg_ttl = if self.avg_ttl == 0 {
                     round_avg
