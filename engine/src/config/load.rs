@@ -179,6 +179,15 @@ mod tests {
             .unwrap_err()
             .reason
             .contains("not supported yet"));
+        for name in ["--logfile", "--pidfile", "--unixsocket"] {
+            assert!(
+                load(None, &opts(&[name, "/tmp/x"]))
+                    .unwrap_err()
+                    .reason
+                    .contains("not supported yet"),
+                "{name}"
+            );
+        }
         assert!(load(None, &opts(&["--requirepass", "secret"]))
             .unwrap_err()
             .reason

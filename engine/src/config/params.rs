@@ -134,6 +134,7 @@ pub static PARAMS: &[Param] = &[
         Ok(())
     }),
     param!("logfile", false, false, get: |c| c.logfile.clone(), set: |c, v| {
+        not_yet("logfile", v)?;
         c.logfile = v.to_owned();
         Ok(())
     }),
@@ -150,6 +151,7 @@ pub static PARAMS: &[Param] = &[
         Ok(())
     }),
     param!("pidfile", false, false, get: |c| c.pidfile.clone(), set: |c, v| {
+        not_yet("pidfile", v)?;
         c.pidfile = v.to_owned();
         Ok(())
     }),
@@ -204,6 +206,7 @@ pub static PARAMS: &[Param] = &[
         Ok(())
     }),
     param!("unixsocket", false, false, get: |c| c.unixsocket.clone(), set: |c, v| {
+        not_yet("unixsocket", v)?;
         c.unixsocket = v.to_owned();
         Ok(())
     }),
@@ -228,6 +231,16 @@ pub fn matching(pattern: &[u8]) -> impl Iterator<Item = &'static Param> + '_ {
     PARAMS
         .iter()
         .filter(move |p| glob_match_nocase(pattern, p.name.as_bytes()))
+}
+
+/// Settings the runtimes do not act on yet are refused when given a value rather than
+/// silently ignored.
+fn not_yet(name: &str, v: &str) -> Result<(), String> {
+    if v.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{name} is not supported yet: leave it empty"))
+    }
 }
 
 fn yes_no(b: bool) -> String {
