@@ -42,6 +42,52 @@ pub fn admit(server: &Server, local: bool) -> Result<(), &'static [u8]> {
     Ok(())
 }
 
+/// Where to listen: one `host:port` per `bind` address (IPv6 in brackets, `*` as any IPv4
+/// address) and whether it may fail (a leading `-`, as in Valkey's default `-::*`).
+pub fn listen_targets(config: &crate::Config) -> Vec<(String, bool)> {
+    config
+        .bind
+        .iter()
+        .map(|spec| {
+            let optional = spec.starts_with('-');
+            let host = spec.trim_start_matches('-');
+            let host = match host {
+                "*" => "0.0.0.0",
+                "::*" => "::",
+                h => h,
+            };
+            let target = if host.contains(':') {
+                format!("[{host}]:{}", config.port)
+            } else {
+                format!("{host}:{}", config.port)
+            };
+            (target, optional)
+        })
+        .collect()
+}
+
+/// The message when a listener cannot be opened.
+pub fn listen_failed(port: u16, target: &str, error: &std::io::Error) -> String {
+    format!("Failed listening on port {port} (tcp) on {target}: {error}, aborting.")
+}
+
+/// A freshly accepted TCP connection: the engine connection to serve it, or the reply to send
+/// before closing it (maxclients, protected mode).
+pub fn accept(
+    server: &std::sync::Arc<Server>,
+    remote: std::net::SocketAddr,
+    local: &str,
+    now_us: u64,
+) -> Result<crate::Connection, &'static [u8]> {
+    admit(server, remote.ip().is_loopback())?;
+    let peer = crate::clients::Peer {
+        addr: remote.to_string(),
+        laddr: local.to_owned(),
+        fd: -1,
+    };
+    Ok(crate::Connection::with_peer(server.clone(), peer, now_us))
+}
+
 /// The start-up log line.
 pub fn banner(runtime: &str, threads: usize, listening: &[String]) -> String {
     format!(
@@ -68,6 +114,23 @@ mod tests {
         assert_eq!(opts, &args[1..]);
         let args: Vec<String> = ["--port", "7000"].iter().map(|s| s.to_string()).collect();
         assert_eq!(split_command_line(&args).0, None);
+    }
+
+    #[test]
+    fn listen_targets_follow_bind() {
+        let config = Config {
+            port: 7000,
+            bind: vec!["127.0.0.1".into(), "-::1".into(), "*".into()],
+            ..Config::default()
+        };
+        assert_eq!(
+            listen_targets(&config),
+            [
+                ("127.0.0.1:7000".to_owned(), false),
+                ("[::1]:7000".to_owned(), true),
+                ("0.0.0.0:7000".to_owned(), false)
+            ]
+        );
     }
 
     #[test]

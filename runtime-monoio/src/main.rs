@@ -10,7 +10,6 @@ use std::sync::{Arc, OnceLock};
 use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use engine::clients::Peer;
 use engine::{startup, Connection, Probes, Server};
 use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
 use monoio::net::{ListenerOpts, TcpListener, TcpStream};
@@ -42,23 +41,12 @@ fn main() -> ExitCode {
     };
     // SO_REUSEPORT would let a second server silently share a taken port: probe without it.
     let mut addrs = Vec::new();
-    for spec in &config.bind {
-        let optional = spec.starts_with('-');
-        let host = spec.trim_start_matches('-');
-        let host = if host == "*" { "0.0.0.0" } else { host };
-        let target = if host.contains(':') {
-            format!("[{host}]:{}", config.port)
-        } else {
-            format!("{host}:{}", config.port)
-        };
+    for (target, optional) in startup::listen_targets(&config) {
         match StdListener::bind(&target).and_then(|l| l.local_addr()) {
             Ok(addr) => addrs.push(addr),
             Err(e) if optional => eprintln!("warning: could not bind {target}: {e}"),
             Err(e) => {
-                eprintln!(
-                    "Failed listening on port {} (tcp) on {target}: {e}, aborting.",
-                    config.port
-                );
+                eprintln!("{}", startup::listen_failed(config.port, &target, &e));
                 return ExitCode::FAILURE;
             }
         }
@@ -181,16 +169,13 @@ async fn accept_loop(server: Arc<Server>, listener: TcpListener) {
             }
         };
         let _ = socket.set_nodelay(true);
-        if let Err(reply) = startup::admit(&server, addr.ip().is_loopback()) {
-            let _ = socket.write_all(reply.to_vec()).await;
-            continue;
-        }
-        let peer = Peer {
-            addr: addr.to_string(),
-            laddr: laddr.clone(),
-            fd: -1,
+        let conn = match startup::accept(&server, addr, &laddr, now_us()) {
+            Ok(conn) => conn,
+            Err(reply) => {
+                let _ = socket.write_all(reply.to_vec()).await;
+                continue;
+            }
         };
-        let conn = Connection::with_peer(server.clone(), peer, now_us());
         monoio::spawn(serve_connection(server.clone(), conn, socket));
     }
 }

@@ -3,13 +3,11 @@
 //! connection's state machine and all replies of that read leave in one write.
 
 use std::future::poll_fn;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::{Arc, OnceLock};
 use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use engine::clients::Peer;
 use engine::{startup, Connection, Probes, Server};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -61,23 +59,12 @@ fn main() -> ExitCode {
 async fn serve(server: Arc<Server>, threads: usize) -> ExitCode {
     let config = server.config();
     let mut listeners = Vec::new();
-    for addr in &config.bind {
-        let optional = addr.starts_with('-');
-        let host = addr.trim_start_matches('-');
-        let host = if host == "*" { "0.0.0.0" } else { host };
-        let target = if host.contains(':') {
-            format!("[{host}]:{}", config.port)
-        } else {
-            format!("{host}:{}", config.port)
-        };
+    for (target, optional) in startup::listen_targets(&config) {
         match TcpListener::bind(&target).await {
             Ok(l) => listeners.push(l),
             Err(e) if optional => eprintln!("warning: could not bind {target}: {e}"),
             Err(e) => {
-                eprintln!(
-                    "Failed listening on port {} (tcp) on {target}: {e}, aborting.",
-                    config.port
-                );
+                eprintln!("{}", startup::listen_failed(config.port, &target, &e));
                 return ExitCode::FAILURE;
             }
         }
@@ -140,22 +127,15 @@ async fn accept_loop(server: Arc<Server>, listener: TcpListener) {
             }
         };
         let _ = socket.set_nodelay(true);
-        if let Err(reply) = startup::admit(&server, is_local(&addr)) {
-            let _ = socket.write_all(reply).await;
-            continue;
-        }
-        let peer = Peer {
-            addr: addr.to_string(),
-            laddr: laddr.clone(),
-            fd: -1,
+        let conn = match startup::accept(&server, addr, &laddr, now_us()) {
+            Ok(conn) => conn,
+            Err(reply) => {
+                let _ = socket.write_all(reply).await;
+                continue;
+            }
         };
-        let conn = Connection::with_peer(server.clone(), peer, now_us());
         tokio::spawn(serve_connection(server.clone(), conn, socket));
     }
-}
-
-fn is_local(addr: &SocketAddr) -> bool {
-    addr.ip().is_loopback()
 }
 
 /// One client: read, feed the engine, write what it produced, until either side closes.

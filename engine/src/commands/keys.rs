@@ -8,8 +8,8 @@ use crate::keyspace::{Db, SHARDS};
 pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
         "del" | "unlink" => del,
-        "exists" => exists,
-        "touch" => touch,
+        "exists" => |c, a| count_live(c, a, false),
+        "touch" => |c, a| count_live(c, a, true),
         "type" => type_cmd,
         "keys" => keys,
         "scan" => scan,
@@ -45,35 +45,21 @@ fn del(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// EXISTS and TOUCH: how many of the arguments name live keys (repeats count again).
-fn exists(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    let keys = args.from(1);
+/// EXISTS (`touch` false) and TOUCH (`touch` true: each lookup is an access, resetting OBJECT
+/// IDLETIME): how many of the arguments name live keys, repeats counted again.
+fn count_live(ctx: &mut Ctx<'_>, args: &Args<'_>, touch: bool) -> Result<(), CmdError> {
     let mut guards = ctx.db().lock_keys(args.keys());
-    let n = keys
+    let n = args
+        .from(1)
         .iter()
         .filter(|k| {
-            guards
-                .get_mut(Db::shard_of(k))
-                .read_peek(k, ctx.now_ms)
-                .is_some()
-        })
-        .count();
-    drop(guards);
-    ctx.out.integer(n as i64);
-    Ok(())
-}
-
-/// TOUCH: like EXISTS, but each lookup counts as an access (OBJECT IDLETIME resets).
-fn touch(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    let keys = args.from(1);
-    let mut guards = ctx.db().lock_keys(args.keys());
-    let n = keys
-        .iter()
-        .filter(|k| {
-            guards
-                .get_mut(Db::shard_of(k))
-                .read(k, ctx.now_ms)
-                .is_some()
+            let shard = guards.get_mut(Db::shard_of(k));
+            let found = if touch {
+                shard.read(k, ctx.now_ms)
+            } else {
+                shard.read_peek(k, ctx.now_ms)
+            };
+            found.is_some()
         })
         .count();
     drop(guards);
