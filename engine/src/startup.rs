@@ -74,7 +74,7 @@ pub fn listen_failed(port: u16, target: &str, error: &std::io::Error) -> String 
 /// A freshly accepted TCP connection: the engine connection to serve it, or the reply to send
 /// before closing it (maxclients, protected mode).
 pub fn accept(
-    server: &std::sync::Arc<Server>,
+    server: &crate::sync::Arc<Server>,
     remote: std::net::SocketAddr,
     local: &str,
     now_us: u64,
