@@ -95,6 +95,11 @@ impl ClientHandle {
     /// Marks the client killed and wakes its connection.
     pub fn kill(&self) {
         self.killed.store(true, Ordering::Release);
+        self.wake();
+    }
+
+    /// Wakes the connection's runtime task so it re-checks whether to close.
+    pub fn wake(&self) {
         if let Some(w) = lock(&self.waker).take() {
             w.wake();
         }

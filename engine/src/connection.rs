@@ -2,9 +2,11 @@
 //! come out. No sockets, no clock, no runtime types: a test drives a whole conversation
 //! in-process with whatever time it likes.
 //!
-//! Use (the runtime's loop): [`Connection::receive`] the bytes read, write out
-//! [`Connection::output`], [`Connection::consume_output`] what was written, and close the
-//! socket once [`Connection::should_close`] is true and the output is drained.
+//! Use (the runtime's loop): [`Connection::receive`] the bytes read; [`Connection::take_output`]
+//! and write it, calling [`Connection::output_written`] once the socket took it; sleep until
+//! [`Connection::poll_timeout`] and then call [`Connection::handle_timeout`]; close the socket
+//! once [`Connection::should_close`] is true and the output is drained. Keep reading while a
+//! write is pending: the engine enforces the output-buffer limit on what piles up.
 
 use smallvec::SmallVec;
 
@@ -12,9 +14,11 @@ use resp::{Limits, Protocol, ReplyWriter, RequestParser};
 
 use crate::clients::{ClientHandle, Peer};
 use crate::commands::{execute, Ctx, Flow};
+use crate::config::Config;
+use crate::log::Level;
 use crate::server::Server;
 use crate::stats::Stats;
-use crate::sync::{lock, Arc, Ordering};
+use crate::sync::{lock, Arc, Ordering, Shared};
 
 /// `CLIENT REPLY` mode.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,6 +44,8 @@ pub struct ClientState {
     pub proto: Protocol,
     /// `CLIENT REPLY`.
     pub reply: ReplyMode,
+    /// Logged in (AUTH/HELLO AUTH), or connected while no `requirepass` was set.
+    pub authenticated: bool,
     /// What other clients see of this one (name, flags, counters).
     pub handle: Arc<ClientHandle>,
 }
@@ -65,6 +71,9 @@ impl ClientState {
 #[derive(Debug)]
 pub struct Connection {
     server: Arc<Server>,
+    /// The configuration snapshot this connection works with, and its epoch.
+    config: Shared<Config>,
+    config_epoch: u64,
     parser: RequestParser,
     limits: Limits,
     /// Bytes received and not yet parsed into complete requests.
@@ -73,10 +82,18 @@ pub struct Connection {
     output: Vec<u8>,
     state: ClientState,
     closing: bool,
+    /// Closing without sending what is pending (a limit, idle timeout).
+    abandoned: bool,
     /// DEBUG SLEEP: nothing more runs on this connection before this Unix microsecond.
     sleep_until: Option<u64>,
     /// Counters of the current batch, folded into the shared handle at its end.
     stats: Stats,
+    /// Output the runtime took and has not yet reported written.
+    unsent: usize,
+    /// Since when (Unix ms) the pending output has been over the soft limit.
+    over_soft_since: Option<u64>,
+    /// When the client last sent anything (Unix µs), for `timeout`.
+    last_input_us: u64,
 }
 
 /// Arguments kept on the stack for the common short commands.
@@ -97,14 +114,21 @@ impl Connection {
 
     /// A new client connected from `peer` at `now_us` (Unix microseconds).
     pub fn with_peer(server: Arc<Server>, peer: Peer, now_us: u64) -> Self {
+        let config_epoch = server.config_epoch();
+        let config = server.config();
         let limits = Limits {
-            max_bulk_len: server.config().proto_max_bulk_len,
+            max_bulk_len: config.proto_max_bulk_len,
             ..Limits::default()
         };
         let handle = server.clients.register(peer, now_us / 1000);
+        let authenticated = config.requirepass.is_empty();
+        let mut parser = RequestParser::new(limits);
+        parser.set_authenticated(authenticated);
         Self {
             server,
-            parser: RequestParser::new(limits),
+            config,
+            config_epoch,
+            parser,
             limits,
             input: Vec::new(),
             output: Vec::new(),
@@ -113,11 +137,16 @@ impl Connection {
                 db: 0,
                 proto: Protocol::Resp2,
                 reply: ReplyMode::On,
+                authenticated,
                 handle,
             },
             closing: false,
+            abandoned: false,
             sleep_until: None,
             stats: Stats::default(),
+            unsent: 0,
+            over_soft_since: None,
+            last_input_us: now_us,
         }
     }
 
@@ -133,6 +162,7 @@ impl Connection {
             return;
         }
         self.input.extend_from_slice(bytes);
+        self.last_input_us = now_us;
         self.state
             .handle
             .net_in
@@ -140,36 +170,108 @@ impl Connection {
         if self.sleep_until.is_none() {
             self.run(now_us);
         }
+        if self.input.len() as u64 > self.config.client_query_buffer_limit {
+            self.close_now(
+                now_us,
+                &format!(
+                    "Closing client that reached max query buffer length: {} (qbuf initial bytes: {:?})",
+                    self.describe(),
+                    String::from_utf8_lossy(&self.input[..self.input.len().min(64)])
+                ),
+            );
+        }
     }
 
     /// The deadline the runtime must wake this connection at ([`Connection::handle_timeout`]),
-    /// if any.
+    /// if any: the end of a DEBUG SLEEP, or when the client counts as idle (`timeout`).
     #[must_use]
     pub fn poll_timeout(&self) -> Option<u64> {
-        self.sleep_until
+        let idle =
+            (self.config.timeout > 0).then(|| self.last_input_us + self.config.timeout * 1_000_000);
+        match (self.sleep_until, idle) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
-    /// Tells the connection that time `now_us` has come; a finished DEBUG SLEEP replies and
-    /// the requests that arrived meanwhile run.
+    /// Tells the connection that time `now_us` has come: a finished DEBUG SLEEP replies and
+    /// the requests that arrived meanwhile run; a client idle past `timeout` is closed.
     pub fn handle_timeout(&mut self, now_us: u64) {
-        match self.sleep_until {
-            Some(until) if now_us >= until => {
-                self.sleep_until = None;
-                ReplyWriter::new(&mut self.output, self.state.proto).simple(b"OK");
-                self.run(now_us);
+        self.refresh_config();
+        if self.sleep_until.is_some_and(|until| now_us >= until) {
+            self.sleep_until = None;
+            ReplyWriter::new(&mut self.output, self.state.proto).simple(b"OK");
+            self.run(now_us);
+        }
+        let timeout = self.config.timeout;
+        let idle_for = now_us.saturating_sub(self.last_input_us);
+        if timeout > 0 && self.sleep_until.is_none() && idle_for >= timeout * 1_000_000 {
+            self.server
+                .log(now_us, Level::Verbose, "Closing idle client");
+            self.abandoned = true;
+        }
+    }
+
+    /// Takes the newest configuration snapshot if CONFIG SET changed it.
+    fn refresh_config(&mut self) {
+        let epoch = self.server.config_epoch();
+        if epoch != self.config_epoch {
+            self.config_epoch = epoch;
+            self.config = self.server.config();
+            // CONFIG SET proto-max-bulk-len applies to every connection from its next request.
+            if self.config.proto_max_bulk_len != self.limits.max_bulk_len {
+                self.limits.max_bulk_len = self.config.proto_max_bulk_len;
+                self.parser.set_limits(self.limits);
             }
-            _ => {}
+        }
+    }
+
+    /// Closes without sending what is pending (limits), logging why.
+    fn close_now(&mut self, now_us: u64, why: &str) {
+        self.server.log(now_us, Level::Warning, why);
+        self.abandoned = true;
+        self.output.clear();
+        self.input.clear();
+    }
+
+    /// `id=… addr=… laddr=… name=…` for log lines.
+    fn describe(&self) -> String {
+        let h = &self.state.handle;
+        let name = lock(&h.meta).name.clone().unwrap_or_default();
+        format!(
+            "id={} addr={} laddr={} name={}",
+            h.id,
+            h.peer.addr,
+            h.peer.laddr,
+            String::from_utf8_lossy(&name)
+        )
+    }
+
+    /// Enforces `client-output-buffer-limit` (normal class) on what waits to be sent: over the
+    /// hard limit, or over the soft limit for its whole period, the client is closed.
+    fn check_output_limit(&mut self, now_us: u64) {
+        let limit = self.config.output_limits[0];
+        let pending = (self.output.len() + self.unsent) as u64;
+        let now_ms = now_us / 1000;
+        let over_soft = limit.soft > 0 && pending > limit.soft;
+        if !over_soft {
+            self.over_soft_since = None;
+        }
+        let since = *self.over_soft_since.get_or_insert(now_ms);
+        let hard = limit.hard > 0 && pending > limit.hard;
+        if hard || (over_soft && now_ms - since >= limit.soft_seconds * 1000) {
+            self.close_now(
+                now_us,
+                &format!(
+                    "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                    self.describe()
+                ),
+            );
         }
     }
 
     /// Runs what is buffered and updates the counters other clients see.
     fn run(&mut self, now_us: u64) {
-        // CONFIG SET proto-max-bulk-len applies to every connection from its next read.
-        let bulk_limit = self.server.proto_max_bulk_len.load(Ordering::Relaxed);
-        if bulk_limit != self.limits.max_bulk_len {
-            self.limits.max_bulk_len = bulk_limit;
-            self.parser.set_limits(self.limits);
-        }
         let out_before = self.output.len();
         let (commands, last) = self.process(now_us);
         let h = &self.state.handle;
@@ -184,12 +286,17 @@ impl Connection {
                 lock(&h.meta).last_cmd = name;
             }
         }
+        if !self.output.is_empty() {
+            self.check_output_limit(now_us);
+        }
     }
 
     /// Runs the complete requests in the input; returns how many ran and the last one's name.
     fn process(&mut self, now_us: u64) -> (u64, Option<&'static str>) {
+        self.refresh_config();
         let Self {
             server,
+            config,
             parser,
             input,
             output,
@@ -203,6 +310,8 @@ impl Connection {
         let mut at = 0;
         let (mut commands, mut last) = (0, None);
         loop {
+            // AUTH and RESET change the parser's limits for the next request.
+            parser.set_authenticated(state.authenticated);
             match parser.parse(&input[at..]) {
                 Ok(Some(req)) => {
                     at += req.consumed();
@@ -215,6 +324,7 @@ impl Connection {
                     let mark = output.len();
                     let mut ctx = Ctx {
                         server,
+                        config,
                         client: state,
                         out: ReplyWriter::new(output, proto),
                         now_ms: now_us / 1000,
@@ -280,18 +390,32 @@ impl Connection {
     }
 
     /// Moves all pending output into `into` (swapping buffers, no copy when `into` is empty).
+    /// Until [`Connection::output_written`], those bytes count against the output limit.
     pub fn take_output(&mut self, into: &mut Vec<u8>) {
         if into.is_empty() {
             std::mem::swap(into, &mut self.output);
         } else {
             into.append(&mut self.output);
         }
+        self.unsent = into.len();
     }
 
-    /// True once the connection must close after its output is written (QUIT, protocol
-    /// error, CLIENT KILL).
+    /// The socket took everything [`Connection::take_output`] handed out.
+    pub fn output_written(&mut self) {
+        self.unsent = 0;
+    }
+
+    /// True once the connection must stop reading and close: after writing its output (QUIT,
+    /// protocol error, SHUTDOWN), or at once when [`Connection::abandoned`].
     pub fn should_close(&self) -> bool {
-        self.closing || self.state.handle.is_killed()
+        self.closing || self.abandoned() || self.server.shutting_down()
+    }
+
+    /// True when the socket must close without sending what is pending: CLIENT KILL, an
+    /// output or query buffer limit, idle `timeout` (a client that stopped reading must not
+    /// hold its connection open).
+    pub fn abandoned(&self) -> bool {
+        self.abandoned || self.state.handle.is_killed()
     }
 
     /// Registers the waker the runtime wants called when this connection must close from
@@ -312,5 +436,7 @@ impl Drop for Connection {
     }
 }
 
+#[cfg(test)]
+mod limits_tests;
 #[cfg(test)]
 mod tests;

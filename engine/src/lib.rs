@@ -1,5 +1,7 @@
 //! `engine`: everything ferrokey decides — keyspace, data types, commands, client connections.
-//! It performs no I/O and reads no clock; the runtime crates feed it bytes and time.
+//! It opens no socket, spawns nothing and reads no clock; the runtime crates feed it bytes and
+//! time. Its only file access is start-up's (config file, pid file, working directory) and the
+//! log's appends.
 
 #![forbid(unsafe_code)]
 
@@ -9,6 +11,7 @@ pub mod config;
 pub mod connection;
 pub mod glob;
 pub mod keyspace;
+pub mod log;
 pub mod server;
 pub mod startup;
 pub mod stats;

@@ -2,12 +2,15 @@
 //! client ids and counters. Runtimes hold it in an `Arc` and call its periodic functions
 //! from their timers.
 
+use std::task::{Context, Poll, Waker};
+
 use crate::clients::ClientRegistry;
 use crate::config::Config;
 use crate::keyspace::{Db, SHARDS};
+use crate::log::{self, Level};
 use crate::stats::Stats;
 use crate::sync::{
-    lock, lock_read, lock_write, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering, RwLock,
+    lock, lock_read, lock_write, AtomicBool, AtomicU64, Mutex, Ordering, RwLock, Shared,
 };
 
 /// Measurements the runtime supplies, each optional.
@@ -26,9 +29,10 @@ pub struct Probes {
 /// Shared server state.
 #[derive(Debug)]
 pub struct Server {
-    config: RwLock<Config>,
-    /// `proto-max-bulk-len`, mirrored for connections to check once per read batch.
-    pub proto_max_bulk_len: AtomicUsize,
+    /// The current configuration; CONFIG SET swaps in a new snapshot.
+    config: RwLock<Shared<Config>>,
+    /// Bumped by every CONFIG SET, so a connection re-reads its snapshot only when it changed.
+    config_epoch: AtomicU64,
     dbs: Vec<Db>,
     /// Connected clients.
     pub clients: ClientRegistry,
@@ -43,6 +47,10 @@ pub struct Server {
     pub active_expire: AtomicBool,
     /// Round-robin position of the active expiry cycle: `db * SHARDS + shard`.
     expire_position: AtomicU64,
+    /// Set by SHUTDOWN or a signal: the runtime stops accepting and exits once clients drain.
+    shutting_down: AtomicBool,
+    /// The runtime tasks waiting for [`Server::poll_shutdown`].
+    shutdown_wakers: Mutex<Vec<Waker>>,
 }
 
 /// Share of the shards visited per cron tick by the active expiry cycle: all of them over a
@@ -56,8 +64,8 @@ impl Server {
             .map(|i| Db::new(0x5EED ^ i as u64))
             .collect();
         Self {
-            proto_max_bulk_len: AtomicUsize::new(config.proto_max_bulk_len),
-            config: RwLock::new(config),
+            config: RwLock::new(Shared::new(config)),
+            config_epoch: AtomicU64::new(0),
             dbs,
             clients: ClientRegistry::default(),
             retired_commands: AtomicU64::new(0),
@@ -65,6 +73,8 @@ impl Server {
             probes: Probes::default(),
             active_expire: AtomicBool::new(true),
             expire_position: AtomicU64::new(0),
+            shutting_down: AtomicBool::new(false),
+            shutdown_wakers: Mutex::new(Vec::new()),
         }
     }
 
@@ -95,16 +105,68 @@ impl Server {
         total
     }
 
-    /// A copy of the current configuration.
-    pub fn config(&self) -> Config {
+    /// The current configuration (a shared snapshot: cheap to take, never changes).
+    pub fn config(&self) -> Shared<Config> {
         lock_read(&self.config).clone()
     }
 
     /// Replaces the configuration (CONFIG SET, after validating every change).
     pub fn set_config(&self, config: Config) {
-        self.proto_max_bulk_len
-            .store(config.proto_max_bulk_len, Ordering::Relaxed);
-        *lock_write(&self.config) = config;
+        *lock_write(&self.config) = Shared::new(config);
+        self.config_epoch.fetch_add(1, Ordering::Release);
+    }
+
+    /// Changes with every [`Server::set_config`]; see [`Server::config`].
+    pub fn config_epoch(&self) -> u64 {
+        self.config_epoch.load(Ordering::Acquire)
+    }
+
+    /// Writes `message` to the log (`logfile`, or standard output) if `loglevel` lets `level`
+    /// through; `now_us` is the Unix time the line carries.
+    pub fn log(&self, now_us: u64, level: Level, message: &str) {
+        let config = self.config();
+        if log::enabled(&config.loglevel, level) {
+            let line = log::format_line(std::process::id(), now_us, level, message);
+            // Nowhere left to report a failing log write; Valkey drops the line too.
+            let _ = log::write_line(&config.logfile, &line);
+        }
+    }
+
+    /// Starts a graceful shutdown (SHUTDOWN, SIGTERM): every connection finishes the replies
+    /// it owes and closes, and the runtime, woken through [`Server::poll_shutdown`], stops
+    /// accepting and exits once [`ClientRegistry::len`] reaches zero.
+    pub fn request_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::Release);
+        for h in self.clients.all() {
+            h.wake();
+        }
+        for w in lock(&self.shutdown_wakers).drain(..) {
+            w.wake();
+        }
+    }
+
+    /// Whether a shutdown was requested.
+    pub fn shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::Acquire)
+    }
+
+    /// Ready once a shutdown was requested; otherwise `cx`'s waker is woken when it is.
+    pub fn poll_shutdown(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.shutting_down() {
+            return Poll::Ready(());
+        }
+        {
+            let mut wakers = lock(&self.shutdown_wakers);
+            if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                wakers.push(cx.waker().clone());
+            }
+        }
+        // A request between the check and the push would have found no waker to wake.
+        if self.shutting_down() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }
 
     /// Database `i`, if it exists.

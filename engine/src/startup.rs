@@ -26,13 +26,18 @@ pub fn config_from_command_line(args: &[String]) -> Result<crate::Config, String
     crate::config::load(file.as_deref(), options).map_err(|e| e.to_string())
 }
 
+const SHUTTING_DOWN: &[u8] = b"-ERR Server is shutting down\r\n";
 const MAX_CLIENTS: &[u8] = b"-ERR max number of clients reached\r\n";
-const DENIED: &[u8] = b"-DENIED ferrokey is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to ferrokey you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to ferrokey from the same host the server is running, however MAKE SURE ferrokey is not publicly accessible from internet if you do so. 2) Alternatively you can just disable the protected mode by editing the configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+// Valkey 9.1.2's text, byte for byte (checked by connecting to its non-loopback address).
+const DENIED: &[u8] = b"-DENIED Running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers, you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting from the same host the server is running, however MAKE SURE it's not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
 
 /// Whether a new connection may be served. `Err` holds the reply to send before closing it:
 /// the maxclients error, or the DENIED error for a non-loopback client in protected mode.
 pub fn admit(server: &Server, local: bool) -> Result<(), &'static [u8]> {
     let config = server.config();
+    if server.shutting_down() {
+        return Err(SHUTTING_DOWN);
+    }
     if server.clients.len() >= config.maxclients as usize {
         return Err(MAX_CLIENTS);
     }
@@ -66,6 +71,23 @@ pub fn listen_targets(config: &crate::Config) -> Vec<(String, bool)> {
         .collect()
 }
 
+/// How long a shutdown waits for connections to hand over the replies they owe.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Worker threads: `io-threads`, or one per core.
+pub fn worker_threads(config: &crate::Config) -> usize {
+    if config.io_threads > 0 {
+        config.io_threads
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
+/// The message when the unix socket cannot be opened.
+pub fn unix_listen_failed(path: &str, error: &std::io::Error) -> String {
+    format!("Failed opening Unix socket {path}: {}", os_text(error))
+}
+
 /// The message when a listener cannot be opened.
 pub fn listen_failed(port: u16, target: &str, error: &std::io::Error) -> String {
     format!("Failed listening on port {port} (tcp) on {target}: {error}, aborting.")
@@ -86,6 +108,107 @@ pub fn accept(
         fd: -1,
     };
     Ok(crate::Connection::with_peer(server.clone(), peer, now_us))
+}
+
+/// A freshly accepted unix-socket connection (always local for protected mode).
+pub fn accept_unix(
+    server: &crate::sync::Arc<Server>,
+    path: &str,
+    now_us: u64,
+) -> Result<crate::Connection, &'static [u8]> {
+    admit(server, true)?;
+    let peer = crate::clients::Peer {
+        addr: format!("{path}:0"),
+        laddr: format!("{path}:0"),
+        fd: -1,
+    };
+    Ok(crate::Connection::with_peer(server.clone(), peer, now_us))
+}
+
+/// `tcp-keepalive` as socket options: idle time before probes, the interval between them,
+/// and how many go unanswered before the connection drops (Valkey: interval/3, 3 probes).
+pub fn keepalive(
+    config: &crate::Config,
+) -> Option<(std::time::Duration, std::time::Duration, u32)> {
+    let secs = config.tcp_keepalive;
+    (secs > 0).then(|| {
+        let every = std::time::Duration::from_secs((secs / 3).max(1));
+        (std::time::Duration::from_secs(secs), every, 3)
+    })
+}
+
+/// Files start-up created and exit removes: the pid file and the unix socket.
+#[derive(Debug, Default)]
+pub struct Leftovers {
+    files: Vec<String>,
+}
+
+impl Drop for Leftovers {
+    fn drop(&mut self) {
+        for f in &self.files {
+            let _ = std::fs::remove_file(f);
+        }
+    }
+}
+
+impl Leftovers {
+    /// Remembers `path` for removal at exit.
+    pub fn remove_at_exit(&mut self, path: &str) {
+        self.files.push(path.to_owned());
+    }
+}
+
+/// Start-up work before listening: checks that `logfile` can be written (Valkey's message
+/// and exit when not) and writes `pidfile` (a warning when it cannot).
+pub fn prepare(server: &Server, now_us: u64) -> Result<Leftovers, String> {
+    let config = server.config();
+    let mut leftovers = Leftovers::default();
+    if !config.logfile.is_empty() {
+        crate::log::write_line(&config.logfile, "")
+            .map_err(|e| format!("Can't open the log file: {}", os_text(&e)))?;
+    }
+    if !config.pidfile.is_empty() {
+        match std::fs::write(&config.pidfile, format!("{}\n", std::process::id())) {
+            Ok(()) => leftovers.remove_at_exit(&config.pidfile),
+            Err(e) => server.log(
+                now_us,
+                crate::log::Level::Warning,
+                &format!("Failed to write PID file: {}", os_text(&e)),
+            ),
+        }
+    }
+    Ok(leftovers)
+}
+
+/// A unix socket path ready to bind: a stale socket file from an earlier run is removed, as
+/// Valkey does.
+pub fn unix_socket(config: &crate::Config) -> Option<&str> {
+    let path = config.unixsocket.as_str();
+    if path.is_empty() {
+        return None;
+    }
+    let _ = std::fs::remove_file(path);
+    Some(path)
+}
+
+/// Applies `unixsocketperm` (0: leave the umask's choice) to the bound socket.
+pub fn unix_socket_bound(config: &crate::Config, leftovers: &mut Leftovers) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    leftovers.remove_at_exit(&config.unixsocket);
+    if config.unixsocketperm != 0 {
+        std::fs::set_permissions(
+            &config.unixsocket,
+            std::fs::Permissions::from_mode(config.unixsocketperm),
+        )
+        .map_err(|e| format!("Failed to set unix socket permissions: {}", os_text(&e)))?;
+    }
+    Ok(())
+}
+
+/// An I/O error as `strerror` words it (without Rust's "(os error N)").
+pub(crate) fn os_text(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    text.split(" (os error").next().unwrap_or(&text).to_owned()
 }
 
 /// The start-up log line.

@@ -3,16 +3,20 @@
 //! with its own SO_REUSEPORT listener, so the kernel spreads connections across threads and a
 //! connection lives on one thread.
 
+use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
 use std::net::{SocketAddr, TcpListener as StdListener};
+use std::os::unix::net::UnixListener as StdUnixListener;
+use std::pin::pin;
 use std::process::ExitCode;
 use std::sync::{Arc, OnceLock};
-use std::task::Poll;
+use std::task::{Poll, Wake, Waker};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use engine::log::Level;
 use engine::{startup, Connection, Probes, Server};
-use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
-use monoio::net::{ListenerOpts, TcpListener, TcpStream};
+use monoio::io::{AsyncReadRent, AsyncWriteRent, AsyncWriteRentExt, Split, Splitable};
+use monoio::net::{ListenerOpts, TcpListener, UnixListener};
 
 fn now_us() -> u64 {
     SystemTime::now()
@@ -25,6 +29,15 @@ fn monotonic_us() -> u64 {
     START.get_or_init(Instant::now).elapsed().as_micros() as u64
 }
 
+/// Wakes a parked thread: lets the main thread wait on the engine's shutdown future.
+struct Unpark(std::thread::Thread);
+
+impl Wake for Unpark {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let config = match startup::config_from_command_line(&args) {
@@ -34,17 +47,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let threads = if config.io_threads > 0 {
-        config.io_threads
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    };
+    let threads = startup::worker_threads(&config);
     // SO_REUSEPORT would let a second server silently share a taken port: probe without it.
     let mut addrs = Vec::new();
     for (target, optional) in startup::listen_targets(&config) {
         match StdListener::bind(&target).and_then(|l| l.local_addr()) {
             Ok(addr) => addrs.push(addr),
-            Err(e) if optional => eprintln!("warning: could not bind {target}: {e}"),
+            Err(e) if optional => eprintln!("{}", startup::listen_failed(config.port, &target, &e)),
             Err(e) => {
                 eprintln!("{}", startup::listen_failed(config.port, &target, &e));
                 return ExitCode::FAILURE;
@@ -55,13 +64,44 @@ fn main() -> ExitCode {
         monotonic_us: Some(monotonic_us),
         ..Probes::default()
     };
-    let server = Arc::new(Server::new(config).with_probes(probes));
+    let server = Arc::new(Server::new(config.clone()).with_probes(probes));
+    let mut leftovers = match startup::prepare(&server, now_us()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // One unix listener, accepted on by every worker.
+    let unix = match startup::unix_socket(&config) {
+        Some(path) => {
+            let bound = StdUnixListener::bind(path)
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .map_err(|e| startup::unix_listen_failed(path, &e))
+                .and_then(|l| startup::unix_socket_bound(&config, &mut leftovers).map(|()| l));
+            match bound {
+                Ok(l) => Some(l),
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        None => None,
+    };
 
     let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<&'static str, String>>();
     for worker in 0..threads {
         let server = server.clone();
         let addrs = addrs.clone();
         let ready = ready_tx.clone();
+        let unix = match unix.as_ref().map(StdUnixListener::try_clone).transpose() {
+            Ok(u) => u,
+            Err(e) => {
+                eprintln!("cannot share the unix socket: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         std::thread::spawn(move || {
             let runtime = monoio::RuntimeBuilder::<monoio::FusionDriver>::new()
                 .enable_timer()
@@ -77,7 +117,7 @@ fn main() -> ExitCode {
                 monoio::FusionRuntime::Uring(_) => "io_uring",
                 monoio::FusionRuntime::Legacy(_) => "epoll",
             };
-            runtime.block_on(worker_main(server, addrs, worker, driver, ready));
+            runtime.block_on(worker_main(server, addrs, unix, worker, driver, ready));
         });
     }
     drop(ready_tx);
@@ -92,26 +132,59 @@ fn main() -> ExitCode {
             Err(_) => return ExitCode::FAILURE,
         }
     }
-    let names: Vec<String> = addrs.iter().map(SocketAddr::to_string).collect();
-    println!(
-        "{} driver={driver}",
-        startup::banner("monoio", threads, &names)
-    );
-
-    match signal_hook::iterator::Signals::new([
+    // monoio has no signal support: a plain thread turns SIGTERM/SIGINT into a shutdown.
+    // Installed before the start-up line: whoever waits for it may signal at once.
+    let signals = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGINT,
-    ]) {
+    ]);
+    match signals {
         Ok(mut signals) => {
-            signals.forever().next();
-            println!("ferrokey: received shutdown signal, exiting");
-            ExitCode::SUCCESS
+            let server = server.clone();
+            std::thread::spawn(move || {
+                if signals.forever().next().is_some() {
+                    server.log(
+                        now_us(),
+                        Level::Warning,
+                        "Received shutdown signal, scheduling shutdown...",
+                    );
+                    server.request_shutdown();
+                }
+            });
         }
         Err(e) => {
             eprintln!("cannot install signal handlers: {e}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
     }
+    let mut names: Vec<String> = addrs.iter().map(SocketAddr::to_string).collect();
+    if unix.is_some() {
+        names.push(config.unixsocket.clone());
+    }
+    let banner = startup::banner("monoio", threads, &names);
+    server.log(
+        now_us(),
+        Level::Notice,
+        &format!("{banner} driver={driver}"),
+    );
+
+    let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    while server.poll_shutdown(&mut cx).is_pending() {
+        std::thread::park();
+    }
+    // Workers stop accepting; connections finish the replies they owe.
+    let deadline = Instant::now() + startup::SHUTDOWN_GRACE;
+    while !server.clients.is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    server.log(
+        now_us(),
+        Level::Warning,
+        "ferrokey is now ready to exit, bye bye...",
+    );
+    drop(leftovers);
+    ExitCode::SUCCESS
 }
 
 /// One worker thread: its own listeners (SO_REUSEPORT), its connections, and on worker 0 the
@@ -119,6 +192,7 @@ fn main() -> ExitCode {
 async fn worker_main(
     server: Arc<Server>,
     addrs: Vec<SocketAddr>,
+    unix: Option<StdUnixListener>,
     worker: usize,
     driver: &'static str,
     ready: std::sync::mpsc::Sender<Result<&'static str, String>>,
@@ -134,6 +208,13 @@ async fn worker_main(
             }
         }
     }
+    let unix = match unix.map(UnixListener::from_std).transpose() {
+        Ok(u) => u,
+        Err(e) => {
+            let _ = ready.send(Err(format!("Failed opening Unix socket: {e}")));
+            return;
+        }
+    };
     let _ = ready.send(Ok(driver));
     if worker == 0 {
         let server = server.clone();
@@ -147,93 +228,214 @@ async fn worker_main(
     }
     let mut accepting = Vec::new();
     for listener in listeners {
-        accepting.push(monoio::spawn(accept_loop(server.clone(), listener)));
+        accepting.push(monoio::spawn(accept_tcp(server.clone(), listener)));
+    }
+    if let Some(listener) = unix {
+        accepting.push(monoio::spawn(accept_unix(server.clone(), listener)));
     }
     for task in accepting {
         task.await;
     }
 }
 
-async fn accept_loop(server: Arc<Server>, listener: TcpListener) {
+/// Ready once a shutdown was requested (from any thread).
+async fn shutdown(server: &Server) {
+    poll_fn(|cx| server.poll_shutdown(cx)).await;
+}
+
+/// Waits after a failed accept (out of file descriptors, say) instead of spinning.
+async fn accept_failed(server: &Server, e: &std::io::Error) {
+    server.log(
+        now_us(),
+        Level::Warning,
+        &format!("Accepting client connection: {e}"),
+    );
+    monoio::time::sleep(Duration::from_millis(10)).await;
+}
+
+async fn accept_tcp(server: Arc<Server>, listener: TcpListener) {
     let laddr = listener
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
+    let keepalive = startup::keepalive(&server.config());
     loop {
-        let (mut socket, addr) = match listener.accept().await {
+        let accepted = monoio::select! {
+            a = listener.accept() => a,
+            () = shutdown(&server) => return,
+        };
+        let (mut socket, addr) = match accepted {
             Ok(pair) => pair,
             Err(e) => {
-                eprintln!("accept failed: {e}");
-                monoio::time::sleep(Duration::from_millis(10)).await;
+                accept_failed(&server, &e).await;
                 continue;
             }
         };
         let _ = socket.set_nodelay(true);
-        let conn = match startup::accept(&server, addr, &laddr, now_us()) {
-            Ok(conn) => conn,
+        if let Some((time, every, retries)) = keepalive {
+            let _ = socket.set_tcp_keepalive(Some(time), Some(every), Some(retries));
+        }
+        match startup::accept(&server, addr, &laddr, now_us()) {
+            Ok(conn) => {
+                monoio::spawn(serve_connection(conn, socket));
+            }
             Err(reply) => {
                 let _ = socket.write_all(reply.to_vec()).await;
-                continue;
             }
-        };
-        monoio::spawn(serve_connection(server.clone(), conn, socket));
+        }
     }
 }
 
-/// One client: read, feed the engine, write what it produced, until either side closes.
-async fn serve_connection(server: Arc<Server>, mut conn: Connection, mut socket: TcpStream) {
-    let mut buf = vec![0u8; 16 * 1024];
-    let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
-    let config = server.config();
-    let idle = (config.timeout > 0).then(|| Duration::from_secs(config.timeout));
+async fn accept_unix(server: Arc<Server>, listener: UnixListener) {
+    let path = server.config().unixsocket.clone();
     loop {
-        if !conn.output().is_empty() {
-            conn.take_output(&mut out);
-            let (res, back) = socket.write_all(out).await;
+        let accepted = monoio::select! {
+            a = listener.accept() => a,
+            () = shutdown(&server) => return,
+        };
+        let mut socket = match accepted {
+            Ok((socket, _)) => socket,
+            Err(e) => {
+                accept_failed(&server, &e).await;
+                continue;
+            }
+        };
+        match startup::accept_unix(&server, &path, now_us()) {
+            Ok(conn) => {
+                monoio::spawn(serve_connection(conn, socket));
+            }
+            Err(reply) => {
+                let _ = socket.write_all(reply.to_vec()).await;
+            }
+        }
+    }
+}
+
+/// One client until either side closes. monoio's reads own their buffer, so a read is never
+/// cancelled while the connection lives (that could drop bytes already read): reading,
+/// writing and the connection's timer run as three futures of one task, woken through
+/// `task`. A client that does not read its replies keeps being read, and the engine closes it
+/// at its output limit.
+async fn serve_connection<S>(conn: Connection, socket: S)
+where
+    S: Split + AsyncReadRent + AsyncWriteRent,
+{
+    let (mut rd, mut wr) = socket.into_split();
+    let conn = RefCell::new(conn);
+    let task: Cell<Option<Waker>> = Cell::new(None);
+    let reads = Cell::new(0u64);
+    let wake = || {
+        if let Some(w) = task.take() {
+            w.wake();
+        }
+    };
+    // Ready once the connection must stop (`abandon`: only when it must not even flush).
+    let conn = &conn;
+    let closing = move |abandon: bool| {
+        poll_fn(move |cx| {
+            let c = conn.borrow();
+            if c.abandoned() || (!abandon && c.should_close()) {
+                Poll::Ready(())
+            } else {
+                c.set_waker(cx.waker());
+                Poll::Pending
+            }
+        })
+    };
+
+    // Returns true at end of input, false when the connection is closing.
+    let reader = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            monoio::select! {
+                (res, back) = rd.read(buf) => {
+                    buf = back;
+                    match res {
+                        Ok(0) | Err(_) => return true,
+                        Ok(n) => {
+                            conn.borrow_mut().receive(&buf[..n], now_us());
+                            reads.set(reads.get() + 1);
+                            wake();
+                        }
+                    }
+                }
+                () = closing(false) => return false,
+            }
+        }
+    };
+    let writer = async {
+        let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
+        loop {
+            poll_fn(|cx| {
+                let c = conn.borrow();
+                if !c.output().is_empty() || c.should_close() {
+                    Poll::Ready(())
+                } else {
+                    task.set(Some(cx.waker().clone()));
+                    Poll::Pending
+                }
+            })
+            .await;
+            {
+                let mut c = conn.borrow_mut();
+                if c.abandoned() {
+                    return;
+                }
+                c.take_output(&mut out);
+                if out.is_empty() {
+                    return; // closing, and nothing left to send
+                }
+            }
+            let (res, back) = wr.write_all(out).await;
+            out = back;
+            out.clear();
             if res.is_err() {
                 return;
             }
-            out = back;
-            out.clear();
+            conn.borrow_mut().output_written();
         }
-        if conn.should_close() {
-            return;
-        }
-        if conn.pending_input() as u64 > server.config().client_query_buffer_limit {
-            eprintln!("closing client: query buffer over client-query-buffer-limit");
-            return;
-        }
-        // DEBUG SLEEP: this connection waits; its later input stays in the kernel meanwhile.
-        if let Some(deadline) = conn.poll_timeout() {
-            monoio::time::sleep(Duration::from_micros(deadline.saturating_sub(now_us()))).await;
-            conn.handle_timeout(now_us());
-            continue;
-        }
-        let killed = poll_fn(|cx| {
-            if conn.should_close() {
-                Poll::Ready(())
-            } else {
-                conn.set_waker(cx.waker());
-                Poll::Pending
-            }
-        });
-        let idle_sleep = async {
-            match idle {
-                Some(d) => monoio::time::sleep(d).await,
-                None => std::future::pending().await,
-            }
-        };
-        // Losing the read's buffer on the other branches is fine: the connection closes.
-        monoio::select! {
-            (res, back) = socket.read(buf) => {
-                buf = back;
-                match res {
-                    Ok(0) | Err(_) => return,
-                    Ok(n) => conn.receive(&buf[..n], now_us()),
+    };
+    // DEBUG SLEEP's end and the idle timeout; re-planned after every read.
+    let timer = async {
+        loop {
+            let seen = reads.get();
+            let read_since = poll_fn(|cx| {
+                if reads.get() != seen {
+                    Poll::Ready(())
+                } else {
+                    task.set(Some(cx.waker().clone()));
+                    Poll::Pending
                 }
+            });
+            // No borrow may live across an await: the other futures borrow too.
+            let deadline = conn.borrow().poll_timeout();
+            match deadline {
+                Some(deadline) => {
+                    let wait = Duration::from_micros(deadline.saturating_sub(now_us()));
+                    monoio::select! {
+                        () = monoio::time::sleep(wait) => {
+                            conn.borrow_mut().handle_timeout(now_us());
+                            wake();
+                        }
+                        () = read_since => {}
+                    }
+                }
+                None => read_since.await,
             }
-            () = killed => return,
-            () = idle_sleep => return,
         }
+    };
+    let mut writer = pin!(writer);
+    let end_of_input = monoio::select! {
+        eof = reader => eof,
+        () = &mut writer => return,
+        () = timer => return,
+    };
+    if end_of_input {
+        return;
+    }
+    // Closing after the replies it owes (QUIT, protocol error, SHUTDOWN), unless abandoned.
+    monoio::select! {
+        () = &mut writer => {}
+        () = closing(true) => {}
     }
 }

@@ -1,6 +1,7 @@
 //! `ferrokey-tokio`: sockets, tasks, timers and signals around `engine`; nothing else. One
 //! task per connection on tokio's multi-thread runtime: each read goes straight into the
-//! connection's state machine and all replies of that read leave in one write.
+//! connection's state machine and all replies of that read leave in one write, while the
+//! task keeps reading so the engine can enforce output-buffer limits on a client that doesn't.
 
 use std::future::poll_fn;
 use std::process::ExitCode;
@@ -8,9 +9,12 @@ use std::sync::{Arc, OnceLock};
 use std::task::Poll;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use engine::{startup, Connection, Probes, Server};
+use engine::log::Level;
+use engine::startup::{self, Leftovers};
+use engine::{Connection, Probes, Server};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, UnixListener};
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 fn now_us() -> u64 {
     SystemTime::now()
@@ -32,11 +36,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let threads = if config.io_threads > 0 {
-        config.io_threads
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    };
+    let threads = startup::worker_threads(&config);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
@@ -53,28 +53,73 @@ fn main() -> ExitCode {
         ..Probes::default()
     };
     let server = Arc::new(Server::new(config).with_probes(probes));
-    runtime.block_on(serve(server, threads))
+    let leftovers = match startup::prepare(&server, now_us()) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve(server, threads, leftovers))
 }
 
-async fn serve(server: Arc<Server>, threads: usize) -> ExitCode {
+async fn serve(server: Arc<Server>, threads: usize, mut leftovers: Leftovers) -> ExitCode {
+    // Before the start-up line: whoever waits for it may signal at once.
+    let signals = match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(term), Ok(int)) => (term, int),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("cannot install signal handlers: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let config = server.config();
     let mut listeners = Vec::new();
     for (target, optional) in startup::listen_targets(&config) {
         match TcpListener::bind(&target).await {
             Ok(l) => listeners.push(l),
-            Err(e) if optional => eprintln!("warning: could not bind {target}: {e}"),
+            Err(e) if optional => {
+                server.log(
+                    now_us(),
+                    Level::Warning,
+                    &startup::listen_failed(config.port, &target, &e),
+                );
+            }
             Err(e) => {
                 eprintln!("{}", startup::listen_failed(config.port, &target, &e));
                 return ExitCode::FAILURE;
             }
         }
     }
-    let names: Vec<String> = listeners
+    let mut names: Vec<String> = listeners
         .iter()
         .filter_map(|l| l.local_addr().ok())
         .map(|a| a.to_string())
         .collect();
-    println!("{}", startup::banner("tokio", threads, &names));
+    let unix = match startup::unix_socket(&config) {
+        Some(path) => match UnixListener::bind(path) {
+            Ok(l) => {
+                if let Err(e) = startup::unix_socket_bound(&config, &mut leftovers) {
+                    eprintln!("{e}");
+                    return ExitCode::FAILURE;
+                }
+                names.push(path.to_owned());
+                Some(l)
+            }
+            Err(e) => {
+                eprintln!("{}", startup::unix_listen_failed(path, &e));
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
+    server.log(
+        now_us(),
+        Level::Notice,
+        &startup::banner("tokio", threads, &names),
+    );
 
     let cron = {
         let server = server.clone();
@@ -87,87 +132,148 @@ async fn serve(server: Arc<Server>, threads: usize) -> ExitCode {
             }
         })
     };
-    for listener in listeners {
-        tokio::spawn(accept_loop(server.clone(), listener));
+    let mut accepting: Vec<_> = listeners
+        .into_iter()
+        .map(|l| tokio::spawn(accept_tcp(server.clone(), l)))
+        .collect();
+    if let Some(l) = unix {
+        accepting.push(tokio::spawn(accept_unix(
+            server.clone(),
+            l,
+            config.unixsocket.clone(),
+        )));
     }
-    shutdown_signal().await;
-    println!("ferrokey: received shutdown signal, exiting");
+
+    tokio::select! {
+        () = shutdown_signal(signals) => {
+            server.log(now_us(), Level::Warning, "Received shutdown signal, scheduling shutdown...");
+            server.request_shutdown();
+        }
+        () = poll_fn(|cx| server.poll_shutdown(cx)) => {}
+    }
+    for task in &accepting {
+        task.abort();
+    }
+    // Connections finish the replies they owe; one that will not take them is not waited for.
+    let deadline = Instant::now() + startup::SHUTDOWN_GRACE;
+    while !server.clients.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     cron.abort();
+    server.log(
+        now_us(),
+        Level::Warning,
+        "ferrokey is now ready to exit, bye bye...",
+    );
+    drop(leftovers);
     ExitCode::SUCCESS
 }
 
-async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        _ => std::future::pending().await,
+async fn shutdown_signal((mut term, mut int): (Signal, Signal)) {
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
     }
 }
 
-async fn accept_loop(server: Arc<Server>, listener: TcpListener) {
+/// Waits after a failed accept (out of file descriptors, say) instead of spinning.
+async fn accept_failed(server: &Server, e: &std::io::Error) {
+    server.log(
+        now_us(),
+        Level::Warning,
+        &format!("Accepting client connection: {e}"),
+    );
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+async fn accept_tcp(server: Arc<Server>, listener: TcpListener) {
     let laddr = listener
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
+    let keepalive = startup::keepalive(&server.config()).map(|(time, every, retries)| {
+        socket2::TcpKeepalive::new()
+            .with_time(time)
+            .with_interval(every)
+            .with_retries(retries)
+    });
     loop {
         let (mut socket, addr) = match listener.accept().await {
             Ok(pair) => pair,
             Err(e) => {
-                eprintln!("accept failed: {e}");
-                tokio::time::sleep(Duration::from_millis(10)).await;
+                accept_failed(&server, &e).await;
                 continue;
             }
         };
         let _ = socket.set_nodelay(true);
-        let conn = match startup::accept(&server, addr, &laddr, now_us()) {
-            Ok(conn) => conn,
+        if let Some(k) = &keepalive {
+            let _ = socket2::SockRef::from(&socket).set_tcp_keepalive(k);
+        }
+        match startup::accept(&server, addr, &laddr, now_us()) {
+            Ok(conn) => {
+                tokio::spawn(async move {
+                    let (rd, wr) = socket.split();
+                    serve_connection(conn, rd, wr).await;
+                });
+            }
             Err(reply) => {
                 let _ = socket.write_all(reply).await;
-                continue;
             }
-        };
-        tokio::spawn(serve_connection(server.clone(), conn, socket));
+        }
     }
 }
 
-/// One client: read, feed the engine, write what it produced, until either side closes.
+async fn accept_unix(server: Arc<Server>, listener: UnixListener, path: String) {
+    loop {
+        let mut socket = match listener.accept().await {
+            Ok((socket, _)) => socket,
+            Err(e) => {
+                accept_failed(&server, &e).await;
+                continue;
+            }
+        };
+        match startup::accept_unix(&server, &path, now_us()) {
+            Ok(conn) => {
+                tokio::spawn(async move {
+                    let (rd, wr) = socket.split();
+                    serve_connection(conn, rd, wr).await;
+                });
+            }
+            Err(reply) => {
+                let _ = socket.write_all(reply).await;
+            }
+        }
+    }
+}
+
+/// One client until either side closes. Reads and writes run side by side: a client that
+/// does not read its replies keeps being read, and the engine closes it at its output limit.
 async fn serve_connection(
-    server: Arc<Server>,
     mut conn: Connection,
-    mut socket: impl AsyncRead + AsyncWrite + Unpin,
+    mut rd: impl AsyncRead + Unpin,
+    mut wr: impl AsyncWrite + Unpin,
 ) {
     let mut buf = vec![0u8; 16 * 1024];
     let mut out = Vec::with_capacity(16 * 1024);
-    let config = server.config();
-    let idle = (config.timeout > 0).then(|| Duration::from_secs(config.timeout));
+    let mut sent = 0;
     loop {
-        if !conn.output().is_empty() {
+        if conn.abandoned() {
+            return;
+        }
+        if out.is_empty() {
             conn.take_output(&mut out);
-            if socket.write_all(&out).await.is_err() {
-                return;
-            }
-            out.clear();
+            sent = 0;
         }
-        if conn.should_close() {
-            let _ = socket.shutdown().await;
+        if conn.should_close() && out.is_empty() {
+            let _ = wr.shutdown().await;
             return;
         }
-        if conn.pending_input() as u64 > server.config().client_query_buffer_limit {
-            eprintln!("closing client: query buffer over client-query-buffer-limit");
-            return;
-        }
-        let deadline = conn.poll_timeout();
-        let sleep_for = deadline.map(|d| Duration::from_micros(d.saturating_sub(now_us())));
-        let killed = poll_fn(|cx| {
-            if conn.should_close() {
+        let reading = !conn.should_close();
+        let sleep_for = conn
+            .poll_timeout()
+            .map(|d| Duration::from_micros(d.saturating_sub(now_us())));
+        let woken = poll_fn(|cx| {
+            if conn.abandoned() || (reading && conn.should_close()) {
                 Poll::Ready(())
             } else {
                 conn.set_waker(cx.waker());
@@ -175,17 +281,24 @@ async fn serve_connection(
             }
         });
         tokio::select! {
-            read = socket.read(&mut buf) => match read {
+            read = rd.read(&mut buf), if reading => match read {
                 Ok(0) | Err(_) => return,
                 Ok(n) => conn.receive(&buf[..n], now_us()),
             },
-            () = async { tokio::time::sleep(sleep_for.unwrap_or_default()).await }, if sleep_for.is_some() => {
+            wrote = wr.write(&out[sent..]), if !out.is_empty() => match wrote {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    sent += n;
+                    if sent == out.len() {
+                        out.clear();
+                        conn.output_written();
+                    }
+                }
+            },
+            () = tokio::time::sleep(sleep_for.unwrap_or_default()), if sleep_for.is_some() => {
                 conn.handle_timeout(now_us());
             }
-            () = async { tokio::time::sleep(idle.unwrap_or_default()).await }, if idle.is_some() && deadline.is_none() => {
-                return;
-            }
-            () = killed => {}
+            () = woken => {}
         }
     }
 }

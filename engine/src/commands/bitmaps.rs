@@ -50,10 +50,7 @@ fn bit_offset(ctx: &Ctx<'_>, arg: &[u8], field_bits: u32) -> Result<u64, CmdErro
     if hash {
         offset = offset.wrapping_mul(i64::from(field_bits));
     }
-    let limit = ctx
-        .server
-        .proto_max_bulk_len
-        .load(crate::sync::Ordering::Relaxed) as u64;
+    let limit = ctx.config.proto_max_bulk_len as u64;
     if offset < 0 || (offset as u64 >> 3) >= limit {
         return Err(BAD_OFFSET);
     }

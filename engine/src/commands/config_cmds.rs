@@ -60,7 +60,7 @@ fn set(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
         ))
     };
-    let mut next = ctx.server.config();
+    let mut next = (*ctx.server.config()).clone();
     let mut seen: Vec<&'static str> = Vec::new();
     for pair in pairs.chunks(2) {
         let Some(param) = config::lookup(pair[0]) else {

@@ -14,7 +14,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
 const NOT_ALLOWED: &str = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.";
 
 fn debug(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    if !ctx.server.config().enable_debug_command {
+    if !ctx.config.enable_debug_command {
         return Err(CmdError::Other(NOT_ALLOWED));
     }
     match args.len() {

@@ -83,7 +83,7 @@ fn lcs(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         return Err(CmdError::Other("ERR String too long for LCS"));
     }
 
-    let table = Table::new(&a, &b, ctx.server.config().proto_max_bulk_len)?;
+    let table = Table::new(&a, &b, ctx.config.proto_max_bulk_len)?;
     let total = table.at(a.len(), b.len());
     if get_len && !get_idx {
         ctx.out.integer(i64::from(total));

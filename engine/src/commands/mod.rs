@@ -42,6 +42,8 @@ pub(crate) enum Flow {
 /// and the time of the batch.
 pub(crate) struct Ctx<'a> {
     pub server: &'a Server,
+    /// The configuration as this connection sees it (refreshed before each command).
+    pub config: &'a crate::Config,
     pub client: &'a mut ClientState,
     pub out: ReplyWriter<'a>,
     /// Unix time in milliseconds.
@@ -111,7 +113,13 @@ pub(crate) fn execute(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> Executed {
 
 fn dispatch(ctx: &mut Ctx<'_>, args: &Args<'_>, done: &mut Executed) -> Result<(), CmdError> {
     let name = args.arg(0);
-    let Some(spec) = table::lookup(name).filter(|s| implemented(s)) else {
+    let spec = table::lookup(name).filter(|s| implemented(s));
+    // Before a login only AUTH, HELLO, QUIT and RESET are known; Valkey answers NOAUTH ahead
+    // of the unknown-command and arity checks.
+    if !ctx.client.authenticated && spec.is_none_or(|s| s.flags & table::flags::NO_AUTH == 0) {
+        return Err(CmdError::Other("NOAUTH Authentication required."));
+    }
+    let Some(spec) = spec else {
         return Err(CmdError::UnknownCommand(args.unknown_command_text()));
     };
     done.name = Some(spec.name);

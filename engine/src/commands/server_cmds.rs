@@ -3,11 +3,12 @@
 
 use super::table::introspection as intro;
 use super::table::{key_flags, CommandSpec, KeyRef};
-use super::{implemented, Args, CmdError, Ctx, Handler};
+use super::{implemented, Args, CmdError, Ctx, Flow, Handler};
 
 pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
         "time" => time,
+        "shutdown" => shutdown,
         "command" => |c, _| {
             intro::command(&mut c.out, &implemented);
             Ok(())
@@ -103,5 +104,49 @@ fn time(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
     ctx.out.array(2);
     ctx.out.bulk_i64((ctx.now_us / 1_000_000) as i64);
     ctx.out.bulk_i64((ctx.now_us % 1_000_000) as i64);
+    Ok(())
+}
+
+/// `SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] | ABORT`: with nothing to save (no persistence yet) a
+/// shutdown never waits, so ABORT always finds none in progress. The caller gets no reply: its
+/// connection closes, every other client gets the replies it is owed, and the process exits.
+fn shutdown(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    let (mut save, mut nosave, mut abort, mut other) = (false, false, false, false);
+    for i in 1..args.len() {
+        if args.is(i, "nosave") {
+            nosave = true;
+        } else if args.is(i, "save") {
+            save = true;
+        } else if args.is(i, "abort") {
+            abort = true;
+        } else if args.is(i, "now") || args.is(i, "force") {
+            other = true;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    if (abort && (save || nosave || other)) || (save && nosave) {
+        return Err(CmdError::Syntax);
+    }
+    if abort {
+        return Err(CmdError::Other("ERR No shutdown in progress."));
+    }
+    if save {
+        ctx.server.log(
+            ctx.now_us,
+            crate::log::Level::Warning,
+            "SHUTDOWN SAVE refused: ferrokey has no RDB persistence yet",
+        );
+        return Err(CmdError::Other(
+            "ERR Errors trying to SHUTDOWN. Check logs.",
+        ));
+    }
+    ctx.server.log(
+        ctx.now_us,
+        crate::log::Level::Warning,
+        "User requested shutdown...",
+    );
+    ctx.server.request_shutdown();
+    ctx.flow = Flow::Close;
     Ok(())
 }

@@ -45,13 +45,14 @@ fn ping(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 /// Valkey accepts client names made of printable ASCII without spaces; "" clears the name.
 pub(super) fn set_name(ctx: &mut Ctx<'_>, name: &[u8]) -> Result<(), CmdError> {
     if !printable(name) {
-        return Err(CmdError::Other(
-            "ERR Client names cannot contain spaces, newlines or special characters.",
-        ));
+        return Err(BAD_NAME);
     }
     lock(&ctx.client.handle.meta).name = (!name.is_empty()).then(|| name.to_vec());
     Ok(())
 }
+
+const BAD_NAME: CmdError =
+    CmdError::Other("ERR Client names cannot contain spaces, newlines or special characters.");
 
 /// Printable ASCII without spaces: what Valkey allows in client names and library info.
 pub(super) fn printable(s: &[u8]) -> bool {
@@ -67,23 +68,40 @@ fn reset(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
     ctx.client.handle.no_evict.store(false, Ordering::Relaxed);
     ctx.client.handle.no_touch.store(false, Ordering::Relaxed);
     lock(&ctx.client.handle.meta).name = None;
+    // Back to a new connection's login state: authenticated only while no password is set.
+    ctx.client.authenticated = ctx.config.requirepass.is_empty();
     ctx.out.simple(b"RESET");
     Ok(())
 }
 
-/// `AUTH [user] password` with no password configured: the default user takes any password.
+/// Whether `user`/`password` log in as the default user: any password while `requirepass` is
+/// empty (the default user then has `nopass`), otherwise exactly that password.
+fn password_ok(ctx: &Ctx<'_>, user: &[u8], password: &[u8]) -> bool {
+    let pass = &ctx.config.requirepass;
+    user == b"default" && (pass.is_empty() || pass.as_bytes() == password)
+}
+
+const WRONGPASS: CmdError =
+    CmdError::Other("WRONGPASS invalid username-password pair or user is disabled.");
+
+/// `AUTH [user] password`.
 fn auth(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    match args.len() {
-        2 => Err(CmdError::Other(
-            "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
-        )),
-        3 if args.arg(1) == b"default" => {
-            ctx.ok();
-            Ok(())
+    let (user, password) = match args.len() {
+        2 if ctx.config.requirepass.is_empty() => {
+            return Err(CmdError::Other(
+                "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?",
+            ))
         }
-        3 => Err(CmdError::Other("WRONGPASS invalid username-password pair or user is disabled.")),
-        _ => Err(CmdError::Syntax),
+        2 => (&b"default"[..], args.arg(1)),
+        3 => (args.arg(1), args.arg(2)),
+        _ => return Err(CmdError::Syntax),
+    };
+    if !password_ok(ctx, user, password) {
+        return Err(WRONGPASS);
     }
+    ctx.client.authenticated = true;
+    ctx.ok();
+    Ok(())
 }
 
 /// `HELLO [protover [AUTH user pass] [SETNAME name]]`: everything is validated before
@@ -102,18 +120,18 @@ fn hello(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             }
         };
     }
-    let mut name = None;
+    // Valkey's order: options (a bad name fails at once), then AUTH, then the auth check.
+    let (mut name, mut login) = (None, None);
     let mut i = 2;
     while i < args.len() {
         let left = args.len() - i - 1;
         if args.is(i, "auth") && left >= 2 {
-            if args.arg(i + 1) != b"default" {
-                return Err(CmdError::Other(
-                    "WRONGPASS invalid username-password pair or user is disabled.",
-                ));
-            }
+            login = Some((args.arg(i + 1), args.arg(i + 2)));
             i += 3;
         } else if args.is(i, "setname") && left >= 1 {
+            if !printable(args.arg(i + 1)) {
+                return Err(BAD_NAME);
+            }
             name = Some(args.arg(i + 1));
             i += 2;
         } else {
@@ -122,6 +140,15 @@ fn hello(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
                 String::from_utf8_lossy(args.arg(i))
             )));
         }
+    }
+    if let Some((user, password)) = login {
+        if !password_ok(ctx, user, password) {
+            return Err(WRONGPASS);
+        }
+        ctx.client.authenticated = true;
+    }
+    if !ctx.client.authenticated {
+        return Err(CmdError::Other("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"));
     }
     if let Some(n) = name {
         set_name(ctx, n)?;

@@ -125,13 +125,13 @@ mod tests {
         let file = "# comment\nport 7000\nbind 127.0.0.1 ::1\n\nsave \"\"\nhz 50\n";
         let c = load(
             Some(file),
-            &opts(&["--port", "7001", "--dir", "a b", "--save", ""]),
+            &opts(&["--port", "7001", "--dbfilename", "a b", "--save", ""]),
         )
         .unwrap();
         assert_eq!(c.port, 7001);
         assert_eq!(c.bind, ["127.0.0.1", "::1"]);
         assert_eq!(c.hz, 50);
-        assert_eq!(c.dir, "a b");
+        assert_eq!(c.dbfilename, "a b");
         assert!(c.save.is_empty());
     }
 
@@ -179,19 +179,12 @@ mod tests {
             .unwrap_err()
             .reason
             .contains("not supported yet"));
-        for name in ["--logfile", "--pidfile", "--unixsocket"] {
-            assert!(
-                load(None, &opts(&[name, "/tmp/x"]))
-                    .unwrap_err()
-                    .reason
-                    .contains("not supported yet"),
-                "{name}"
-            );
-        }
-        assert!(load(None, &opts(&["--requirepass", "secret"]))
-            .unwrap_err()
-            .reason
-            .contains("not supported yet"));
+        assert_eq!(
+            load(None, &opts(&["--requirepass", "secret"]))
+                .unwrap()
+                .requirepass,
+            "secret"
+        );
         assert!(load(None, &opts(&["--daemonize", "yes"]))
             .unwrap_err()
             .reason

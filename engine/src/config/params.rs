@@ -113,7 +113,12 @@ pub static PARAMS: &[Param] = &[
         c.dbfilename = v.to_owned();
         Ok(())
     }),
-    param!("dir", false, false, get: |c| c.dir.clone(), set: |c, v| {
+    // As in Valkey, setting `dir` changes the working directory at once (start-up or CONFIG
+    // SET), and CONFIG GET shows the directory the server is in.
+    param!("dir", true, false, get: |_| {
+        std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default()
+    }, set: |c, v| {
+        std::env::set_current_dir(v).map_err(|e| crate::startup::os_text(&e))?;
         c.dir = v.to_owned();
         Ok(())
     }),
@@ -134,7 +139,6 @@ pub static PARAMS: &[Param] = &[
         Ok(())
     }),
     param!("logfile", false, false, get: |c| c.logfile.clone(), set: |c, v| {
-        not_yet("logfile", v)?;
         c.logfile = v.to_owned();
         Ok(())
     }),
@@ -151,7 +155,6 @@ pub static PARAMS: &[Param] = &[
         Ok(())
     }),
     param!("pidfile", false, false, get: |c| c.pidfile.clone(), set: |c, v| {
-        not_yet("pidfile", v)?;
         c.pidfile = v.to_owned();
         Ok(())
     }),
@@ -168,13 +171,9 @@ pub static PARAMS: &[Param] = &[
         c.proto_max_bulk_len = usize::try_from(bytes).unwrap_or(usize::MAX);
         Ok(())
     }),
-    param!("requirepass", false, false, get: |c| c.requirepass.clone(), set: |c, v| {
-        // Accepting a password that nothing checks would leave the server open while the user
-        // believes it is protected: refused until AUTH enforcement lands.
-        if !v.is_empty() {
-            return Err("requirepass is not supported yet: ferrokey does not enforce AUTH".to_owned());
-        }
-        c.requirepass.clear();
+    // Connections made before a password is set stay logged in, as in Valkey.
+    param!("requirepass", true, false, get: |c| c.requirepass.clone(), set: |c, v| {
+        c.requirepass = v.to_owned();
         Ok(())
     }),
     param!("save", true, true, get: |c| {
@@ -206,7 +205,6 @@ pub static PARAMS: &[Param] = &[
         Ok(())
     }),
     param!("unixsocket", false, false, get: |c| c.unixsocket.clone(), set: |c, v| {
-        not_yet("unixsocket", v)?;
         c.unixsocket = v.to_owned();
         Ok(())
     }),
@@ -235,14 +233,6 @@ pub fn matching(pattern: &[u8]) -> impl Iterator<Item = &'static Param> + '_ {
 
 /// Settings the runtimes do not act on yet are refused when given a value rather than
 /// silently ignored.
-fn not_yet(name: &str, v: &str) -> Result<(), String> {
-    if v.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{name} is not supported yet: leave it empty"))
-    }
-}
-
 fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_owned()
 }

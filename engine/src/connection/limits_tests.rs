@@ -1,0 +1,218 @@
+//! Login, limits and shutdown as the runtime sees them through the connection. Error texts
+//! were checked against Valkey 9.1.2 over a raw socket (`--requirepass pw`).
+
+use super::*;
+use crate::config::OutputLimit;
+
+const T0: u64 = 1_700_000_000_000_000;
+
+fn server(config: crate::Config) -> Arc<Server> {
+    Arc::new(Server::new(config))
+}
+
+fn talk(c: &mut Connection, input: &str, now_us: u64) -> String {
+    c.receive(input.as_bytes(), now_us);
+    let mut out = Vec::new();
+    c.take_output(&mut out);
+    c.output_written();
+    String::from_utf8(out).unwrap()
+}
+
+fn with_password() -> Arc<Server> {
+    server(crate::Config {
+        requirepass: "pw".into(),
+        ..crate::Config::default()
+    })
+}
+
+#[test]
+fn requirepass_gates_every_command_until_auth() {
+    let mut c = Connection::new(with_password());
+    let noauth = "-NOAUTH Authentication required.\r\n";
+    let wrongpass = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+    // Valkey answers NOAUTH before the unknown-command and arity checks.
+    for input in ["GET k\r\n", "PING\r\n", "NOSUCH\r\n", "GET\r\n"] {
+        assert_eq!(talk(&mut c, input, T0), noauth, "{input:?}");
+    }
+    assert_eq!(talk(&mut c, "AUTH x\r\n", T0), wrongpass);
+    assert_eq!(talk(&mut c, "AUTH default x\r\n", T0), wrongpass);
+    assert_eq!(
+        talk(&mut c, "HELLO 3\r\n", T0),
+        "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n"
+    );
+    assert_eq!(
+        talk(&mut c, "HELLO 3 SETNAME a\x01 AUTH default pw\r\n", T0),
+        "-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
+    );
+    assert_eq!(talk(&mut c, "AUTH a b c\r\n", T0), "-ERR syntax error\r\n");
+    assert_eq!(talk(&mut c, "AUTH pw\r\nGET k\r\n", T0), "+OK\r\n$-1\r\n");
+    // RESET logs the client out again.
+    assert_eq!(
+        talk(&mut c, "RESET\r\nGET k\r\n", T0),
+        format!("+RESET\r\n{noauth}")
+    );
+    assert_eq!(
+        talk(&mut c, "AUTH default pw\r\nPING\r\n", T0),
+        "+OK\r\n+PONG\r\n"
+    );
+    let mut h = Connection::new(with_password());
+    let reply = talk(&mut h, "HELLO 3 AUTH default pw SETNAME x\r\nPING\r\n", T0);
+    assert!(
+        reply.starts_with("%7\r\n") && reply.ends_with("+PONG\r\n"),
+        "{reply}"
+    );
+}
+
+#[test]
+fn unauthenticated_clients_get_the_tighter_protocol_limits() {
+    let mut c = Connection::new(with_password());
+    let many = format!("*11\r\n{}", "$1\r\na\r\n".repeat(11));
+    assert_eq!(
+        talk(&mut c, &many, T0),
+        "-ERR Protocol error: unauthenticated multibulk length\r\n"
+    );
+    assert!(c.should_close());
+    let mut c = Connection::new(with_password());
+    assert_eq!(
+        talk(&mut c, "*1\r\n$20000\r\n", T0),
+        "-ERR Protocol error: unauthenticated bulk length\r\n"
+    );
+    // Once logged in, the normal limits apply.
+    let mut c = Connection::new(with_password());
+    let reply = talk(&mut c, &format!("AUTH pw\r\n{many}"), T0);
+    assert_eq!(reply, "+OK\r\n-ERR unknown command 'a', with args beginning with: 'a' 'a' 'a' 'a' 'a' 'a' 'a' 'a' 'a' 'a' \r\n");
+}
+
+#[test]
+fn a_password_set_later_leaves_connected_clients_logged_in() {
+    let s = server(crate::Config::default());
+    let mut old = Connection::new(s.clone());
+    assert_eq!(
+        talk(&mut old, "CONFIG SET requirepass pw\r\nPING\r\n", T0),
+        "+OK\r\n+PONG\r\n"
+    );
+    let mut new = Connection::new(s);
+    assert_eq!(
+        talk(&mut new, "PING\r\n", T0),
+        "-NOAUTH Authentication required.\r\n"
+    );
+}
+
+fn limited(hard: u64, soft: u64, soft_seconds: u64) -> Arc<Server> {
+    let mut config = crate::Config::default();
+    config.output_limits[0] = OutputLimit {
+        hard,
+        soft,
+        soft_seconds,
+    };
+    server(config)
+}
+
+#[test]
+fn output_over_the_hard_limit_closes_the_client() {
+    let s = limited(10_000, 0, 0);
+    let mut c = Connection::new(s.clone());
+    talk(&mut c, "SET k 0123456789\r\n", T0);
+    // The runtime took replies it could not send yet; more pile up behind them.
+    let mut in_flight = Vec::new();
+    c.receive("GET k\r\n".repeat(300).as_bytes(), T0);
+    c.take_output(&mut in_flight);
+    assert!(!c.should_close(), "5 KiB pending is under the limit");
+    c.receive("GET k\r\n".repeat(300).as_bytes(), T0);
+    assert!(
+        c.should_close() && c.abandoned(),
+        "10.5 KiB pending is over the limit"
+    );
+    assert!(
+        c.output().is_empty(),
+        "a client over its limit is sent nothing more"
+    );
+    // Other clients are untouched.
+    let mut other = Connection::new(s);
+    assert_eq!(talk(&mut other, "GET k\r\n", T0), "$10\r\n0123456789\r\n");
+}
+
+#[test]
+fn output_over_the_soft_limit_for_its_period_closes_the_client() {
+    let mut c = Connection::new(limited(0, 1_000, 2));
+    let mut in_flight = Vec::new();
+    c.receive("SET k 0123456789\r\n".as_bytes(), T0);
+    c.receive("GET k\r\n".repeat(100).as_bytes(), T0);
+    c.take_output(&mut in_flight);
+    assert!(!c.should_close());
+    c.receive(b"PING\r\n", T0 + 1_000_000);
+    assert!(!c.should_close(), "over the soft limit for 1 s of 2");
+    c.receive(b"PING\r\n", T0 + 2_000_000);
+    assert!(
+        c.should_close() && c.abandoned(),
+        "over the soft limit for 2 s"
+    );
+    // Written output resets the clock.
+    let mut c = Connection::new(limited(0, 1_000, 2));
+    c.receive("SET k 0123456789\r\n".as_bytes(), T0);
+    c.receive("GET k\r\n".repeat(100).as_bytes(), T0);
+    c.take_output(&mut in_flight);
+    c.output_written();
+    c.receive(b"PING\r\n", T0 + 2_000_000);
+    assert!(!c.should_close());
+}
+
+#[test]
+fn query_buffer_over_the_limit_closes_the_client() {
+    let s = server(crate::Config {
+        client_query_buffer_limit: 1024 * 1024,
+        ..crate::Config::default()
+    });
+    let mut c = Connection::new(s);
+    c.receive(b"*2\r\n$3\r\nGET\r\n$2000000\r\n", T0);
+    c.receive(&[b'x'; 1024 * 1024], T0);
+    assert!(c.should_close() && c.abandoned());
+    assert!(c.output().is_empty());
+}
+
+#[test]
+fn idle_clients_close_after_timeout() {
+    let s = server(crate::Config {
+        timeout: 5,
+        ..crate::Config::default()
+    });
+    let mut c = Connection::with_peer(s, crate::clients::Peer::default(), T0);
+    assert_eq!(c.poll_timeout(), Some(T0 + 5_000_000));
+    talk(&mut c, "PING\r\n", T0 + 1_000_000);
+    assert_eq!(c.poll_timeout(), Some(T0 + 6_000_000));
+    c.handle_timeout(T0 + 5_999_999);
+    assert!(!c.should_close());
+    c.handle_timeout(T0 + 6_000_000);
+    assert!(c.should_close() && c.abandoned());
+    // No timeout configured: no deadline.
+    assert_eq!(conn_default().poll_timeout(), None);
+}
+
+fn conn_default() -> Connection {
+    Connection::new(server(crate::Config::default()))
+}
+
+#[test]
+fn shutdown_closes_every_client_after_its_owed_replies() {
+    let s = server(crate::Config::default());
+    let mut a = Connection::new(s.clone());
+    let b = Connection::new(s.clone());
+    for (input, reply) in [
+        ("SHUTDOWN ABORT\r\n", "-ERR No shutdown in progress.\r\n"),
+        ("SHUTDOWN NOW ABORT\r\n", "-ERR syntax error\r\n"),
+        ("SHUTDOWN SAVE NOSAVE\r\n", "-ERR syntax error\r\n"),
+        ("SHUTDOWN FOO\r\n", "-ERR syntax error\r\n"),
+    ] {
+        assert_eq!(talk(&mut a, input, T0), reply, "{input:?}");
+    }
+    assert!(!s.shutting_down());
+    // The caller gets the replies before SHUTDOWN, none for it, and nothing after it runs.
+    assert_eq!(
+        talk(&mut a, "SET k v\r\nSHUTDOWN NOSAVE\r\nGET k\r\n", T0),
+        "+OK\r\n"
+    );
+    assert!(s.shutting_down() && a.should_close() && b.should_close());
+    // Both still get what they are owed: shutting down is not abandoning.
+    assert!(!a.abandoned() && !b.abandoned());
+    assert!(crate::startup::admit(&s, true).is_err());
+}
