@@ -20,7 +20,7 @@ pub mod value;
 
 pub use config::Config;
 pub use connection::Connection;
-pub use server::{Probes, Server};
+pub use server::{Origin, Probes, Server};
 
 /// The version reported by HELLO, `INFO server` and the start-up log.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

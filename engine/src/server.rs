@@ -26,6 +26,19 @@ pub struct Probes {
     pub cpu: Option<fn() -> (f64, f64)>,
 }
 
+/// Who is running the engine, for INFO server: set once by the runtime at start-up.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    /// The runtime and its I/O driver (`tokio`, `monoio io_uring`), INFO multiplexing_api.
+    pub runtime: String,
+    /// Unix microseconds at start-up (uptime).
+    pub started_us: u64,
+    /// The config file given on the command line, absolute (empty: none).
+    pub config_file: String,
+    /// 40 hex digits that differ between runs (INFO run_id).
+    pub run_id: String,
+}
+
 /// Shared server state.
 #[derive(Debug)]
 pub struct Server {
@@ -43,6 +56,8 @@ pub struct Server {
     retired_stats: Mutex<Stats>,
     /// Measurements only the runtime can make.
     probes: Probes,
+    /// The runtime's description of this run.
+    origin: Origin,
     /// `DEBUG SET-ACTIVE-EXPIRE`: whether [`Server::cron`] reclaims expired keys.
     pub active_expire: AtomicBool,
     /// Round-robin position of the active expiry cycle: `db * SHARDS + shard`.
@@ -71,6 +86,7 @@ impl Server {
             retired_commands: AtomicU64::new(0),
             retired_stats: Mutex::new(Stats::default()),
             probes: Probes::default(),
+            origin: Origin::default(),
             active_expire: AtomicBool::new(true),
             expire_position: AtomicU64::new(0),
             shutting_down: AtomicBool::new(false),
@@ -84,6 +100,17 @@ impl Server {
     pub fn with_probes(mut self, probes: Probes) -> Self {
         self.probes = probes;
         self
+    }
+
+    /// Hands the server the runtime's description of this run (INFO server).
+    pub fn with_origin(mut self, origin: Origin) -> Self {
+        self.origin = origin;
+        self
+    }
+
+    /// The runtime's description of this run.
+    pub fn origin(&self) -> &Origin {
+        &self.origin
     }
 
     /// The runtime's probes.

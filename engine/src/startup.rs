@@ -13,6 +13,34 @@ pub fn split_command_line(args: &[String]) -> (Option<&str>, &[String]) {
     }
 }
 
+/// This run's description for INFO: the runtime's name, the start time, the config file
+/// named on the command line, and a run id mixed from them and the pid.
+pub fn origin(args: &[String], runtime: &str, now_us: u64) -> crate::Origin {
+    use std::hash::{BuildHasher, Hasher};
+    let config_file = split_command_line(args)
+        .0
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    // RandomState is seeded from the OS: run ids differ even for equal pid and time.
+    let state = std::collections::hash_map::RandomState::new();
+    let run_id = (0..3)
+        .map(|i: u64| {
+            let mut h = state.build_hasher();
+            h.write_u64(now_us ^ i.rotate_left(17));
+            h.write_u32(std::process::id());
+            format!("{:016x}", h.finish())
+        })
+        .collect::<String>()[..40]
+        .to_owned();
+    crate::Origin {
+        runtime: runtime.to_owned(),
+        started_us: now_us,
+        config_file,
+        run_id,
+    }
+}
+
 /// Reads the configuration from the command line: the file (if named) and the options.
 pub fn config_from_command_line(args: &[String]) -> Result<crate::Config, String> {
     let (path, options) = split_command_line(args);
@@ -254,6 +282,27 @@ mod tests {
                 ("0.0.0.0:7000".to_owned(), false)
             ]
         );
+    }
+
+    #[test]
+    fn origin_names_the_config_file_and_a_fresh_run_id() {
+        let file =
+            std::env::temp_dir().join(format!("ferrokey-origin-{}.conf", std::process::id()));
+        std::fs::write(&file, "port 7000\n").unwrap();
+        let canonical = file.canonicalize().unwrap();
+        let args = vec![
+            file.display().to_string(),
+            "--port".to_owned(),
+            "7001".to_owned(),
+        ];
+        let a = origin(&args, "tokio", 1);
+        let b = origin(&args[1..], "tokio", 1);
+        std::fs::remove_file(&file).unwrap();
+        assert_eq!(a.config_file, canonical.display().to_string());
+        assert_eq!(b.config_file, "");
+        assert_eq!(a.run_id.len(), 40);
+        assert_ne!(a.run_id, b.run_id);
+        assert_eq!((a.runtime.as_str(), a.started_us), ("tokio", 1));
     }
 
     #[test]

@@ -64,7 +64,13 @@ fn main() -> ExitCode {
         monotonic_us: Some(monotonic_us),
         ..Probes::default()
     };
-    let server = Arc::new(Server::new(config.clone()).with_probes(probes));
+    // The I/O driver is known once the workers started; "monoio" until then.
+    let origin = startup::origin(&args, "monoio", now_us());
+    let server = Arc::new(
+        Server::new(config.clone())
+            .with_probes(probes)
+            .with_origin(origin),
+    );
     let mut leftovers = match startup::prepare(&server, now_us()) {
         Ok(l) => l,
         Err(e) => {

@@ -52,7 +52,8 @@ fn main() -> ExitCode {
         monotonic_us: Some(monotonic_us),
         ..Probes::default()
     };
-    let server = Arc::new(Server::new(config).with_probes(probes));
+    let origin = startup::origin(&args, "tokio", now_us());
+    let server = Arc::new(Server::new(config).with_probes(probes).with_origin(origin));
     let leftovers = match startup::prepare(&server, now_us()) {
         Ok(l) => l,
         Err(e) => {

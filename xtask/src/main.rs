@@ -5,7 +5,8 @@
 //! - `test`: the workspace tests.
 //! - `loom`: the loom models (`--cfg loom`, separate target dir).
 //! - `fuzz <target> [--secs N]`: one fuzz target (installs cargo-fuzz when missing).
-//! - `bench [criterion args]`: the benchmarks.
+//! - `bench [criterion args]`: the benchmarks; `bench --smoke`: both release binaries under
+//!   `redis-benchmark` (`smoke.rs`).
 //! - `codegen [--check] [--specs DIR]`: regenerate the command table from Valkey's JSON command
 //!   specs (default DIR `../shared/valkey-commands`); `--check` fails if the committed table is
 //!   stale.
@@ -16,6 +17,8 @@ use std::process::{Command, ExitCode};
 use std::time::Instant;
 
 mod codegen;
+mod smoke;
+mod tools;
 
 /// The cargo-fuzz targets, in `fuzz/Cargo.toml`.
 const FUZZ_TARGETS: &[&str] = &[
@@ -40,8 +43,8 @@ fn main() -> ExitCode {
         Some("codegen") => codegen::codegen(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci | test | loom | fuzz <target> [--secs N] | bench [args] \
-                 | codegen [--check] [--specs DIR]>"
+                "usage: cargo xtask <ci | test | loom | fuzz <target> [--secs N] \
+                 | bench [--smoke | args] | codegen [--check] [--specs DIR]>"
             );
             eprintln!("fuzz targets: {}", FUZZ_TARGETS.join(", "));
             return ExitCode::from(2);
@@ -139,6 +142,8 @@ fn test() -> Result {
     // The differential tests fail (instead of skipping) when the reference is required.
     c.env("FERROKEY_VALKEY_SERVER", &valkey)
         .env("FERROKEY_REQUIRE_REFERENCE", "1");
+    // redis-cli, redis-benchmark and redis-py for the client tests (tools.rs).
+    tools::for_tests(&mut c)?;
     // `--all-targets` also runs each criterion benchmark once, as a test.
     c.args(["test", "--all-targets"]);
     run("test", c)?;
@@ -223,6 +228,9 @@ fn fuzz_cmd(args: &[String]) -> Result {
 }
 
 fn bench(args: &[String]) -> Result {
+    if args.first().is_some_and(|a| a == "--smoke") {
+        return smoke::smoke();
+    }
     let mut c = cargo();
     c.args(["bench", "-p", "resp", "-p", "engine", "--"])
         .args(args);

@@ -63,19 +63,30 @@ fn info(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 }
 
 fn server(ctx: &Ctx<'_>, t: &mut String) {
-    let c = ctx.server.config();
+    let c = ctx.config;
+    let origin = ctx.server.origin();
+    let uptime = ctx.now_us.saturating_sub(origin.started_us) / 1_000_000;
     let _ = write!(
         t,
         "# Server\r\nredis_version:7.2.4\r\nserver_name:ferrokey\r\nferrokey_version:{}\r\nserver_mode:standalone\r\n\
-         os:{} {}\r\narch_bits:{}\r\nprocess_id:{}\r\nserver_time_usec:{}\r\nhz:{}\r\nconfigured_hz:{}\r\n",
+         os:{} {}\r\narch_bits:{}\r\nmultiplexing_api:{}\r\nprocess_id:{}\r\nprocess_supervised:no\r\nrun_id:{}\r\n\
+         tcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\n\
+         executable:{}\r\nconfig_file:{}\r\n",
         crate::VERSION,
         std::env::consts::OS,
         std::env::consts::ARCH,
         usize::BITS,
+        origin.runtime,
         std::process::id(),
+        origin.run_id,
+        c.port,
         ctx.now_us,
+        uptime,
+        uptime / 86_400,
+        c.effective_hz(),
         c.hz,
-        c.hz,
+        std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
+        origin.config_file,
     );
 }
 

@@ -713,3 +713,25 @@ fn keys_stored_without_a_lookup_start_with_zero_idle_time() {
         ":0\r\n"
     );
 }
+
+/// Valkey 9.1.2: FLUSHALL, SET a 1 EX 100, (active expiry samples it), FLUSHALL, SET b 1 →
+/// `db0:keys=1,expires=0,avg_ttl=0,…`; the old estimate must not survive the flush.
+#[test]
+fn flushall_forgets_the_ttl_estimate() {
+    let server = Arc::new(Server::new(crate::Config::default()));
+    let mut c = Connection::new(server.clone());
+    for i in 0..100 {
+        talk(&mut c, &format!("SET k{i} v EX 100\r\n"), T0);
+    }
+    for tick in 0..100 {
+        server.cron(T0 / 1000 + tick);
+    }
+    let info = talk(&mut c, "INFO keyspace\r\n", T0);
+    assert!(!info.contains("avg_ttl=0,"), "{info}");
+    talk(&mut c, "FLUSHALL\r\nSET b 1\r\n", T0);
+    let info = talk(&mut c, "INFO keyspace\r\n", T0);
+    assert!(
+        info.contains("db0:keys=1,expires=0,avg_ttl=0,keys_with_volatile_items=0\r\n"),
+        "{info}"
+    );
+}

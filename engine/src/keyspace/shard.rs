@@ -239,6 +239,8 @@ impl Shard {
         self.dict.clear();
         self.volatile.clear();
         self.expire_cursor = 0;
+        // FLUSHDB/FLUSHALL forget the TTL estimate too (INFO keyspace avg_ttl=0, as Valkey).
+        self.avg_ttl = 0;
     }
 
     /// A random live key (RANDOMKEY); expired keys met on the way are reclaimed.

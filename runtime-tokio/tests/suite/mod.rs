@@ -202,3 +202,5 @@ fn sigterm_exits_cleanly() {
         "{banner}"
     );
 }
+mod clients;
+mod lifecycle;

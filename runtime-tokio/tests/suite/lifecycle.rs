@@ -1,0 +1,385 @@
+//! Start-up files, login, limits and shutdown: what an operator configures, seen from outside
+//! the process. Error texts were checked against valkey-server 9.1.2.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use super::{free_port, start, Running};
+
+/// A fresh, empty directory for one test's files.
+fn scratch(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "ferrokey-{}-{}-{name}-{}",
+        crate::RUNTIME,
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Starts the binary with its log going to `log`; ready once the log shows the start-up line
+/// for the chosen port (a lost port race shows as an early exit and is retried).
+fn start_logged(log: &std::path::Path, extra: &[&str]) -> Running {
+    for _ in 0..20 {
+        let port = free_port();
+        let _ = std::fs::remove_file(log);
+        let mut child = Command::new(crate::BIN)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--logfile",
+                log.to_str().unwrap(),
+            ])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            if let Some(line) = text.lines().find(|l| l.contains("starting:")) {
+                return Running {
+                    child,
+                    port,
+                    banner: line.to_owned(),
+                };
+            }
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("could not start {} with a log file", crate::BIN);
+}
+
+/// Waits for the process to exit on its own; its exit status.
+fn exits_within(s: &mut Running, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = s.child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "still running after {limit:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn raw(port: u16) -> TcpStream {
+    let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s
+}
+
+/// Reads until the server closes the connection.
+fn read_to_close(mut s: TcpStream) -> Vec<u8> {
+    let mut got = Vec::new();
+    let _ = s.read_to_end(&mut got);
+    got
+}
+
+#[test]
+fn requirepass_needs_auth_through_real_clients() {
+    let s = start(&["--requirepass", "s3cret"]);
+    let anon = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port)).unwrap();
+    let mut c = anon.get_connection().unwrap();
+    let err = redis::cmd("GET")
+        .arg("k")
+        .query::<Option<String>>(&mut c)
+        .unwrap_err();
+    assert_eq!(err.code(), Some("NOAUTH"), "{err}");
+    let wrong = redis::cmd("AUTH")
+        .arg("nope")
+        .query::<()>(&mut c)
+        .unwrap_err();
+    assert_eq!(wrong.code(), Some("WRONGPASS"), "{wrong}");
+    let () = redis::cmd("AUTH").arg("s3cret").query(&mut c).unwrap();
+    let () = redis::cmd("SET").arg("k").arg("v").query(&mut c).unwrap();
+    // The client library's own login (AUTH default s3cret / HELLO AUTH) works too.
+    let url = format!("redis://default:s3cret@127.0.0.1:{}/", s.port);
+    let mut logged = redis::Client::open(url).unwrap().get_connection().unwrap();
+    let v: String = redis::cmd("GET").arg("k").query(&mut logged).unwrap();
+    assert_eq!(v, "v");
+    let out = Command::new("redis-cli")
+        .args([
+            "-p",
+            &s.port.to_string(),
+            "--no-auth-warning",
+            "-a",
+            "s3cret",
+            "GET",
+            "k",
+        ])
+        .output();
+    if let Ok(out) = out {
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "v", "{out:?}");
+    }
+}
+
+#[test]
+fn unix_socket_serves_with_its_permissions_and_is_removed_at_exit() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::net::UnixStream;
+    let dir = scratch("unix");
+    let path = dir.join("ferrokey.sock");
+    let mut s = start(&[
+        "--unixsocket",
+        path.to_str().unwrap(),
+        "--unixsocketperm",
+        "700",
+    ]);
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+    let mut sock = UnixStream::connect(&path).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    sock.write_all(b"SET u 1\r\nINCR u\r\nCLIENT INFO\r\n")
+        .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !got.ends_with(b"\r\n") || got.iter().filter(|&&b| b == b'\n').count() < 4 {
+        let n = sock.read(&mut buf).unwrap();
+        assert!(n > 0, "closed early: {got:?}");
+        got.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("+OK\r\n:2\r\n$"), "{text}");
+    assert!(
+        text.contains(&format!("addr={}:0", path.display())),
+        "{text}"
+    );
+    // The redis crate reaches it as well, and TCP clients see the same data.
+    let url = format!("redis+unix://{}", path.display());
+    let mut c = redis::Client::open(url).unwrap().get_connection().unwrap();
+    let v: i64 = redis::cmd("GET").arg("u").query(&mut c).unwrap();
+    assert_eq!(v, 2);
+    sigterm(&s);
+    let status = exits_within(&mut s, Duration::from_secs(10));
+    assert!(
+        status.success(),
+        "{status}: {:?}",
+        s.child.stderr.take().map(|mut e| {
+            let mut text = String::new();
+            let _ = e.read_to_string(&mut text);
+            text
+        })
+    );
+    assert!(!path.exists(), "socket file left behind");
+}
+
+/// SIGTERM through the `kill` program (no libc in the tests).
+fn sigterm(s: &Running) {
+    let ok = Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+#[test]
+fn a_client_that_never_reads_is_dropped_at_its_output_limit() {
+    let dir = scratch("obuf");
+    let log = dir.join("ferrokey.log");
+    let s = start_logged(
+        &log,
+        &["--client-output-buffer-limit", "normal 1mb 256kb 60"],
+    );
+    let mut c = super::client(&s);
+    let big = "x".repeat(100_000);
+    let () = redis::cmd("SET")
+        .arg("big")
+        .arg(&big)
+        .query(&mut c)
+        .unwrap();
+    // 400 GETs of 100 kB = 40 MB of replies the client never reads.
+    let mut hog = raw(s.port);
+    let request = "GET big\r\n".repeat(400);
+    let writer = std::thread::spawn(move || {
+        let _ = hog.write_all(request.as_bytes());
+        // Still never reading: the server must close, not wait for us.
+        let mut buf = [0u8; 1];
+        hog.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        let mut seen = 0usize;
+        loop {
+            match hog.read(&mut buf) {
+                Ok(0) | Err(_) => return seen,
+                Ok(n) => seen += n,
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let clients: String = redis::cmd("CLIENT").arg("LIST").query(&mut c).unwrap();
+        if clients.lines().count() == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the hog is still connected: {clients}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    writer.join().unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("scheduled to be closed ASAP for overcoming of output buffer limits"),
+        "{text}"
+    );
+    // Everyone else is served as before.
+    let len: usize = redis::cmd("STRLEN").arg("big").query(&mut c).unwrap();
+    assert_eq!(len, 100_000);
+}
+
+#[test]
+fn idle_clients_are_closed_after_timeout() {
+    let s = start(&["--timeout", "1"]);
+    let idle = raw(s.port);
+    let t = Instant::now();
+    assert!(read_to_close(idle).is_empty());
+    let waited = t.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(8),
+        "closed after {waited:?}"
+    );
+    // A client that keeps talking stays.
+    let mut busy = raw(s.port);
+    for _ in 0..6 {
+        busy.write_all(b"PING\r\n").unwrap();
+        let mut buf = [0u8; 7];
+        busy.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"+PONG\r\n");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn maxclients_refuses_the_next_connection_with_valkeys_error() {
+    let s = start(&["--maxclients", "2"]);
+    let _a = super::client(&s);
+    let _b = super::client(&s);
+    let mut third = raw(s.port);
+    third.write_all(b"PING\r\n").unwrap();
+    assert_eq!(
+        read_to_close(third),
+        b"-ERR max number of clients reached\r\n"
+    );
+}
+
+#[test]
+fn shutdown_sends_owed_replies_removes_the_pid_file_and_exits_zero() {
+    let dir = scratch("shutdown");
+    let pidfile = dir.join("ferrokey.pid");
+    let log = dir.join("ferrokey.log");
+    let mut s = start_logged(
+        &log,
+        &[
+            "--pidfile",
+            pidfile.to_str().unwrap(),
+            "--dir",
+            dir.to_str().unwrap(),
+        ],
+    );
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(pid, s.child.id());
+    let mut c = super::client(&s);
+    let dir_now: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("dir")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(
+        PathBuf::from(&dir_now[1]).canonicalize().unwrap(),
+        dir.canonicalize().unwrap()
+    );
+    for (args, reply) in [
+        ("SHUTDOWN ABORT\r\n", "-ERR No shutdown in progress.\r\n"),
+        ("SHUTDOWN SAVE NOSAVE\r\n", "-ERR syntax error\r\n"),
+    ] {
+        let mut t = raw(s.port);
+        t.write_all(args.as_bytes()).unwrap();
+        let mut buf = vec![0u8; reply.len()];
+        t.read_exact(&mut buf).unwrap();
+        assert_eq!(String::from_utf8_lossy(&buf), reply);
+    }
+    let bystander = raw(s.port);
+    let mut caller = raw(s.port);
+    caller
+        .write_all(b"SET a 1\r\nPING\r\nSHUTDOWN NOSAVE\r\nGET a\r\n")
+        .unwrap();
+    assert_eq!(read_to_close(caller), b"+OK\r\n+PONG\r\n");
+    assert!(read_to_close(bystander).is_empty());
+    assert!(exits_within(&mut s, Duration::from_secs(10)).success());
+    assert!(!pidfile.exists(), "pid file left behind");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("ready to exit"), "{text}");
+}
+
+#[test]
+fn sigint_exits_cleanly_too() {
+    let mut s = start(&[]);
+    let ok = Command::new("kill")
+        .args(["-INT", &s.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    assert!(exits_within(&mut s, Duration::from_secs(10)).success());
+}
+
+#[test]
+fn bad_start_up_files_stop_start_up_with_a_message() {
+    let out = Command::new(crate::BIN)
+        .args(["--port", "0", "--logfile", "/nonexistent-dir/x.log"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Can't open the log file: No such file or directory"),
+        "{err}"
+    );
+    let out = Command::new(crate::BIN)
+        .args(["--port", "0", "--dir", "/nonexistent-dir"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("No such file or directory"), "{err}");
+}
+
+#[test]
+fn info_server_describes_this_run() {
+    let s = start(&[]);
+    let mut c = super::client(&s);
+    let info: String = redis::cmd("INFO").arg("server").query(&mut c).unwrap();
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .unwrap_or_else(|| panic!("no {name} in {info}"))
+            .to_owned()
+    };
+    assert_eq!(field("tcp_port"), s.port.to_string());
+    assert_eq!(field("process_id"), s.child.id().to_string());
+    let run_id = field("run_id");
+    assert!(
+        run_id.len() == 40 && run_id.chars().all(|c| c.is_ascii_hexdigit()),
+        "{run_id}"
+    );
+    assert!(field("uptime_in_seconds").parse::<u64>().unwrap() < 60);
+    assert!(field("multiplexing_api").starts_with(crate::RUNTIME));
+    assert!(field("executable").ends_with(&format!("ferrokey-{}", crate::RUNTIME)));
+}
