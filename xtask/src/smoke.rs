@@ -151,7 +151,8 @@ fn bench_one(runtime: &'static str, test: &'static str, port: u16) -> Result<Out
     })
 }
 
-/// Whether the server on `port` lists `command` in `COMMAND INFO` (a null entry: unknown).
+/// Whether the server on `port` lists `command` in `COMMAND INFO` (RESP2 answers an unknown
+/// command with a null bulk entry, as Valkey 9.1.2 does).
 fn implements(port: u16, command: &str) -> bool {
     use std::io::Write;
     let request = format!(
@@ -165,7 +166,7 @@ fn implements(port: u16, command: &str) -> bool {
     let mut head = [0u8; 8];
     s.write_all(request.as_bytes()).is_err()
         || s.read_exact(&mut head).is_err()
-        || &head != b"*1\r\n*-1\r"
+        || &head != b"*1\r\n$-1\r"
 }
 
 pub fn smoke() -> Result {
