@@ -167,10 +167,14 @@ fuzz_target!(|data: &[u8]| {
                 Arg::Bytes(b) => b.iter().take(64).copied().collect(),
             });
         }
-        // Keep the fuzzer off commands whose whole point is to wait, or to silence the replies
-        // the invariant checks below read (CLIENT REPLY OFF/SKIP).
+        // Keep the fuzzer off commands whose whole point is to wait, to silence the replies
+        // the invariant checks below read (CLIENT REPLY OFF/SKIP), or to stop the server
+        // (SHUTDOWN: every later reply would be a closed connection).
         let is = |i: usize, word: &[u8]| args.get(i).is_some_and(|a| a.eq_ignore_ascii_case(word));
-        if (is(0, b"debug") && is(1, b"sleep")) || (is(0, b"client") && is(1, b"reply")) {
+        if (is(0, b"debug") && is(1, b"sleep"))
+            || (is(0, b"client") && is(1, b"reply"))
+            || is(0, b"shutdown")
+        {
             continue;
         }
         d.now_us += u64::from(op.advance_ms) * 1000;
