@@ -64,6 +64,8 @@ pub struct ClientHandle {
     waker: Mutex<Option<Waker>>,
     /// Name, library and last command.
     pub meta: Mutex<ClientMeta>,
+    /// The command this client is blocked in, if any (CLIENT UNBLOCK, INFO blocked_clients).
+    pub blocked: Mutex<Option<Arc<crate::blocking::Waiter>>>,
     /// Per-command and per-error counters, folded in once per read batch.
     pub stats: Mutex<crate::stats::Stats>,
 }
@@ -84,6 +86,7 @@ impl ClientHandle {
             no_touch: AtomicBool::new(false),
             killed: AtomicBool::new(false),
             waker: Mutex::new(None),
+            blocked: Mutex::new(None),
             stats: Mutex::new(crate::stats::Stats::default()),
             meta: Mutex::new(ClientMeta {
                 last_cmd: "NULL",

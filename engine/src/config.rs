@@ -19,6 +19,48 @@ pub struct OutputLimit {
     pub soft_seconds: u64,
 }
 
+/// When the aggregate types leave their compact encodings (Valkey's parameters and defaults):
+/// a value converts once it grows past these, and `OBJECT ENCODING` reports which it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Encodings {
+    /// `list-max-listpack-size`: entries per node when positive, else a node byte budget of
+    /// 4 KiB << (-n - 1) (-2: 8 KiB).
+    pub list_max_listpack_size: i64,
+    /// `hash-max-listpack-entries` (512 in Valkey 9.1).
+    pub hash_max_listpack_entries: u64,
+    /// `hash-max-listpack-value`: the longest field or value a listpack hash holds.
+    pub hash_max_listpack_value: u64,
+    /// `set-max-intset-entries`.
+    pub set_max_intset_entries: u64,
+    /// `set-max-listpack-entries`.
+    pub set_max_listpack_entries: u64,
+    /// `set-max-listpack-value`.
+    pub set_max_listpack_value: u64,
+    /// `zset-max-listpack-entries`.
+    pub zset_max_listpack_entries: u64,
+    /// `zset-max-listpack-value`.
+    pub zset_max_listpack_value: u64,
+    /// `hll-sparse-max-bytes`: the longest sparse HyperLogLog string, header included,
+    /// before it turns dense.
+    pub hll_sparse_max_bytes: u64,
+}
+
+impl Default for Encodings {
+    fn default() -> Self {
+        Self {
+            list_max_listpack_size: -2,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            set_max_listpack_entries: 128,
+            set_max_listpack_value: 64,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+            hll_sparse_max_bytes: 3000,
+        }
+    }
+}
+
 /// Parsed configuration.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -70,6 +112,8 @@ pub struct Config {
     pub appendfilename: String,
     /// `enable-debug-command`: whether DEBUG is allowed (Valkey's default is no).
     pub enable_debug_command: bool,
+    /// Compact-encoding thresholds of lists, hashes, sets and sorted sets.
+    pub encodings: Encodings,
 }
 
 impl Default for Config {
@@ -115,6 +159,7 @@ impl Default for Config {
             dbfilename: "dump.rdb".to_owned(),
             appendfilename: "appendonly.aof".to_owned(),
             enable_debug_command: false,
+            encodings: Encodings::default(),
         }
     }
 }

@@ -12,6 +12,7 @@ use smallvec::SmallVec;
 
 use resp::{Limits, Protocol, ReplyWriter, RequestParser};
 
+use crate::blocking::{Ending, Waiter};
 use crate::clients::{ClientHandle, Peer};
 use crate::commands::{execute, Ctx, Flow};
 use crate::config::Config;
@@ -86,6 +87,8 @@ pub struct Connection {
     abandoned: bool,
     /// DEBUG SLEEP: nothing more runs on this connection before this Unix microsecond.
     sleep_until: Option<u64>,
+    /// A blocked command (BLPOP & co.) and its deadline (Unix µs, 0: none).
+    blocked: Option<(Arc<Waiter>, u64)>,
     /// Counters of the current batch, folded into the shared handle at its end.
     stats: Stats,
     /// Output the runtime took and has not yet reported written.
@@ -143,6 +146,7 @@ impl Connection {
             closing: false,
             abandoned: false,
             sleep_until: None,
+            blocked: None,
             stats: Stats::default(),
             unsent: 0,
             over_soft_since: None,
@@ -167,7 +171,7 @@ impl Connection {
             .handle
             .net_in
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        if self.sleep_until.is_none() {
+        if !self.parked() {
             self.run(now_us);
         }
         if self.input.len() as u64 > self.config.client_query_buffer_limit {
@@ -188,9 +192,81 @@ impl Connection {
     pub fn poll_timeout(&self) -> Option<u64> {
         let idle =
             (self.config.timeout > 0).then(|| self.last_input_us + self.config.timeout * 1_000_000);
-        match (self.sleep_until, idle) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        // A blocked client is not idle (Valkey exempts it from `timeout`).
+        let idle = idle.filter(|_| self.blocked.is_none());
+        let unblock = self
+            .blocked
+            .as_ref()
+            .filter(|(w, d)| *d > 0 && w.is_waiting())
+            .map(|b| b.1);
+        [self.sleep_until, idle, unblock]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// True while a DEBUG SLEEP or a blocked command holds the connection: input waits.
+    fn parked(&self) -> bool {
+        self.sleep_until.is_some() || self.blocked.is_some()
+    }
+
+    /// Registers `cx`'s waker and reports whether something happened that the runtime must
+    /// act on: a blocked command ended (served by a writer, `CLIENT UNBLOCK`), or the
+    /// connection must close (CLIENT KILL, SHUTDOWN). A served command's reply is in the
+    /// output when this returns `Ready`, and the requests that waited behind it have run.
+    pub fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        now_us: u64,
+    ) -> std::task::Poll<()> {
+        // Registered before checking, so an event between the check and the wait still wakes.
+        self.state.handle.set_waker(cx.waker());
+        if self.should_close() {
+            return std::task::Poll::Ready(());
+        }
+        if self.blocked.as_ref().is_some_and(|(w, _)| w.ended()) {
+            self.end_block(now_us);
+            return std::task::Poll::Ready(());
+        }
+        std::task::Poll::Pending
+    }
+
+    /// Finishes a blocked command whose waiter ended: its reply goes out, it leaves every
+    /// queue, and the input that waited behind it runs.
+    fn end_block(&mut self, now_us: u64) {
+        let Some((waiter, _)) = self.blocked.take() else {
+            return;
+        };
+        let proto = self.state.proto;
+        match waiter.ending() {
+            Some(Ending::Served(reply)) => self.output.extend_from_slice(&reply),
+            Some(Ending::TimedOut) => ReplyWriter::new(&mut self.output, proto).null_array(),
+            Some(Ending::Unblocked) => ReplyWriter::new(&mut self.output, proto)
+                .error(b"UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+            Some(Ending::Rerun(argv)) => {
+                crate::blocking::leave_queues(&self.server, &waiter);
+                *lock(&self.state.handle.blocked) = None;
+                return self.rerun(&argv, now_us);
+            }
+            None => {}
+        }
+        crate::blocking::leave_queues(&self.server, &waiter);
+        *lock(&self.state.handle.blocked) = None;
+        self.run(now_us);
+    }
+
+    /// Runs `argv` ahead of the buffered input (a served BLMOVE taking its element), then
+    /// the input, unless it blocked again.
+    fn rerun(&mut self, argv: &[Vec<u8>], now_us: u64) {
+        let mut request = Vec::new();
+        resp::encode_command(&mut request, argv);
+        let waiting = std::mem::replace(&mut self.input, request);
+        let parser = std::mem::replace(&mut self.parser, RequestParser::new(self.limits));
+        self.run(now_us);
+        self.input = waiting;
+        self.parser = parser;
+        if !self.parked() && !self.closing {
+            self.run(now_us);
         }
     }
 
@@ -198,6 +274,15 @@ impl Connection {
     /// the requests that arrived meanwhile run; a client idle past `timeout` is closed.
     pub fn handle_timeout(&mut self, now_us: u64) {
         self.refresh_config();
+        if let Some((waiter, deadline)) = &self.blocked {
+            if *deadline > 0 && now_us >= *deadline {
+                // A writer may win the race; then its reply is on the way and wakes us.
+                waiter.time_out();
+            }
+            if waiter.ended() {
+                self.end_block(now_us);
+            }
+        }
         if self.sleep_until.is_some_and(|until| now_us >= until) {
             self.sleep_until = None;
             ReplyWriter::new(&mut self.output, self.state.proto).simple(b"OK");
@@ -205,7 +290,7 @@ impl Connection {
         }
         let timeout = self.config.timeout;
         let idle_for = now_us.saturating_sub(self.last_input_us);
-        if timeout > 0 && self.sleep_until.is_none() && idle_for >= timeout * 1_000_000 {
+        if timeout > 0 && !self.parked() && idle_for >= timeout * 1_000_000 {
             self.server
                 .log(now_us, Level::Verbose, "Closing idle client");
             self.abandoned = true;
@@ -303,6 +388,7 @@ impl Connection {
             state,
             closing,
             sleep_until,
+            blocked,
             stats,
             ..
         } = self;
@@ -356,6 +442,11 @@ impl Connection {
                         }
                         Flow::SleepUntil(until) => {
                             *sleep_until = Some(until);
+                            break;
+                        }
+                        Flow::Block(waiter, deadline) => {
+                            *lock(&state.handle.blocked) = Some(waiter.clone());
+                            *blocked = Some((waiter, deadline));
                             break;
                         }
                     }
@@ -432,6 +523,13 @@ impl Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
+        // A client that leaves while blocked takes nothing: its waiter is withdrawn, and if a
+        // writer served it first, what it took goes back.
+        if let Some((waiter, _)) = self.blocked.take() {
+            // The handle and the waiter point at each other while blocked: break the cycle.
+            *lock(&self.state.handle.blocked) = None;
+            crate::blocking::withdraw(&self.server, &waiter, self.last_input_us / 1000);
+        }
         self.server.retire_client(self.state.id);
     }
 }

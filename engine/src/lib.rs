@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod blocking;
 pub mod clients;
 pub mod commands;
 pub mod config;

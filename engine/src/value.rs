@@ -2,6 +2,16 @@
 //! forkless snapshot can hold a shard's values while writers go on: a writer that finds a
 //! payload shared copies it first (`Arc::make_mut`), everyone else pays nothing.
 
+mod hash;
+pub mod list;
+mod set;
+mod zset;
+
+pub use hash::Hash;
+pub use list::List;
+pub use set::Set;
+pub use zset::{AddFlags, Added, LexBound, LexRange, NotANumber, ScoreRange, ZSet};
+
 use crate::sync::Shared as Arc;
 
 /// Valkey 9 embeds a string in its key's allocation (`embstr`) while key, its header, the value
@@ -16,6 +26,14 @@ const EMBED_MAX_VALUE: usize = EMBED_BUDGET - 2;
 pub enum Value {
     /// A string (also bitmaps and HyperLogLogs).
     Str(Str),
+    /// A list.
+    List(Arc<List>),
+    /// A hash.
+    Hash(Arc<Hash>),
+    /// A set.
+    Set(Arc<Set>),
+    /// A sorted set (also geo indexes).
+    ZSet(Arc<ZSet>),
 }
 
 /// A string value, in the encoding Valkey would choose for it.
@@ -33,6 +51,10 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -57,9 +79,59 @@ impl Value {
                 }
             }
             Value::Str(Str::Bytes { .. }) => "raw",
+            Value::List(l) => l.encoding(),
+            Value::Hash(h) => h.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 }
+
+/// The aggregate types, for code that handles any of them the same way (typed lookups).
+pub trait Aggregate: Clone + Default {
+    /// The payload if `v` holds this type.
+    fn of(v: &Value) -> Option<&Arc<Self>>;
+    /// The payload if `v` holds this type, mutable.
+    fn of_mut(v: &mut Value) -> Option<&mut Arc<Self>>;
+    /// A value holding `self`.
+    fn into_value(self) -> Value;
+    /// Elements held (a key whose aggregate becomes empty is deleted).
+    fn len(&self) -> usize;
+    /// True when nothing is held.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+macro_rules! aggregate {
+    ($t:ty, $variant:ident) => {
+        impl Aggregate for $t {
+            fn of(v: &Value) -> Option<&Arc<Self>> {
+                match v {
+                    Value::$variant(x) => Some(x),
+                    _ => None,
+                }
+            }
+            fn of_mut(v: &mut Value) -> Option<&mut Arc<Self>> {
+                match v {
+                    Value::$variant(x) => Some(x),
+                    _ => None,
+                }
+            }
+            fn into_value(self) -> Value {
+                Value::$variant(Arc::new(self))
+            }
+            fn len(&self) -> usize {
+                <$t>::len(self)
+            }
+        }
+    };
+}
+
+aggregate!(List, List);
+aggregate!(Hash, Hash);
+aggregate!(Set, Set);
+aggregate!(ZSet, ZSet);
 
 impl Str {
     /// A string from client bytes, integer-encoded when Valkey would (`tryObjectEncoding`:

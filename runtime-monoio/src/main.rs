@@ -319,8 +319,8 @@ async fn accept_unix(server: Arc<Server>, listener: UnixListener) {
 
 /// One client until either side closes. monoio's reads own their buffer, so a read is never
 /// cancelled while the connection lives (that could drop bytes already read): reading,
-/// writing and the connection's timer run as three futures of one task, woken through
-/// `task`. A client that does not read its replies keeps being read, and the engine closes it
+/// writing, the connection's timer and events from other clients run as four futures of one
+/// task, woken through `task`. A client that does not read its replies keeps being read, and the engine closes it
 /// at its output limit.
 async fn serve_connection<S>(conn: Connection, socket: S)
 where
@@ -335,19 +335,7 @@ where
             w.wake();
         }
     };
-    // Ready once the connection must stop (`abandon`: only when it must not even flush).
     let conn = &conn;
-    let closing = move |abandon: bool| {
-        poll_fn(move |cx| {
-            let c = conn.borrow();
-            if c.abandoned() || (!abandon && c.should_close()) {
-                Poll::Ready(())
-            } else {
-                c.set_waker(cx.waker());
-                Poll::Pending
-            }
-        })
-    };
 
     // Returns true at end of input, false when the connection is closing.
     let reader = async {
@@ -365,8 +353,30 @@ where
                         }
                     }
                 }
-                () = closing(false) => return false,
+                // Closing (QUIT, CLIENT KILL, SHUTDOWN, a limit): a read cut short loses
+                // nothing anyone will use.
+                () = poll_fn(|cx| {
+                    let c = conn.borrow();
+                    if c.should_close() {
+                        Poll::Ready(())
+                    } else {
+                        c.set_waker(cx.waker());
+                        Poll::Pending
+                    }
+                }) => return false,
             }
+        }
+    };
+    // Events from other clients: a blocked command served or unblocked (its reply and the
+    // requests queued behind it are then in the output), CLIENT KILL, SHUTDOWN.
+    let events = async {
+        loop {
+            poll_fn(|cx| conn.borrow_mut().poll_ready(cx, now_us())).await;
+            if conn.borrow().should_close() {
+                // The reader and writer take it from here.
+                std::future::pending::<()>().await;
+            }
+            wake();
         }
     };
     let writer = async {
@@ -435,13 +445,23 @@ where
         eof = reader => eof,
         () = &mut writer => return,
         () = timer => return,
+        () = events => return,
     };
     if end_of_input {
         return;
     }
     // Closing after the replies it owes (QUIT, protocol error, SHUTDOWN), unless abandoned.
+    let abandoned = poll_fn(|cx| {
+        let c = conn.borrow();
+        if c.abandoned() {
+            Poll::Ready(())
+        } else {
+            c.set_waker(cx.waker());
+            Poll::Pending
+        }
+    });
     monoio::select! {
         () = &mut writer => {}
-        () = closing(true) => {}
+        () = abandoned => {}
     }
 }

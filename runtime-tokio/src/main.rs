@@ -273,8 +273,12 @@ async fn serve_connection(
         let sleep_for = conn
             .poll_timeout()
             .map(|d| Duration::from_micros(d.saturating_sub(now_us())));
+        // Events from other clients: a blocked command served or unblocked, CLIENT KILL,
+        // SHUTDOWN. While flushing before a close only an abandon matters.
         let woken = poll_fn(|cx| {
-            if conn.abandoned() || (reading && conn.should_close()) {
+            if reading {
+                conn.poll_ready(cx, now_us())
+            } else if conn.abandoned() {
                 Poll::Ready(())
             } else {
                 conn.set_waker(cx.waker());

@@ -67,16 +67,23 @@ fn bytes_for_write<'s>(
     now_ms: u64,
 ) -> Result<&'s mut Vec<u8>, CmdError> {
     let need = (max_bit >> 3) as usize + 1;
-    if !shard.contains(key, now_ms) {
-        let data = Shared::new(vec![0; need]);
-        shard.insert(key, Entry::new(Value::Str(Str::Bytes { data, raw: true })));
+    match shard.get(key, now_ms) {
+        Some(Entry {
+            value: Value::Str(_),
+            ..
+        }) => {}
+        Some(_) => return Err(CmdError::WrongType),
+        None => {
+            let data = Shared::new(vec![0; need]);
+            shard.insert(key, Entry::new(Value::Str(Str::Bytes { data, raw: true })));
+        }
     }
     let Some(Entry {
         value: Value::Str(s),
         ..
     }) = shard.get_mut(key, now_ms)
     else {
-        unreachable!("the key was created above");
+        unreachable!("the key holds a string: checked or created above");
     };
     let bytes = s.make_mut();
     if bytes.len() < need {

@@ -1,4 +1,5 @@
-//! CLIENT subcommands: ID INFO LIST KILL GETNAME SETNAME SETINFO REPLY NO-EVICT NO-TOUCH.
+//! CLIENT subcommands: ID INFO LIST KILL GETNAME SETNAME SETINFO REPLY NO-EVICT NO-TOUCH
+//! UNBLOCK.
 
 use super::session::{printable, set_name};
 use super::{Args, CmdError, Ctx, Handler};
@@ -34,6 +35,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
         },
         "client|list" => list,
         "client|kill" => kill,
+        "client|unblock" => unblock,
         "client|reply" => reply,
         "client|no-evict" => |c, a| on_off(c, a, |h| &h.no_evict),
         "client|no-touch" => |c, a| on_off(c, a, |h| &h.no_touch),
@@ -246,5 +248,37 @@ fn on_off(
     };
     flag(&ctx.client.handle).store(on, Ordering::Relaxed);
     ctx.ok();
+    Ok(())
+}
+
+/// `CLIENT UNBLOCK id [TIMEOUT|ERROR]`: ends another client's blocking command as if it timed
+/// out, or with the UNBLOCKED error; 1 if that client was blocked.
+fn unblock(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    let id = args.i64(2)?;
+    let as_error = match args.len() {
+        3 => false,
+        _ if args.is(3, "timeout") => false,
+        _ if args.is(3, "error") => true,
+        _ => {
+            return Err(CmdError::Other(
+                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            ))
+        }
+    };
+    let waiter = ctx
+        .server
+        .clients
+        .all()
+        .into_iter()
+        .find(|h| h.id as i64 == id)
+        .and_then(|h| lock(&h.blocked).clone());
+    let done = waiter.is_some_and(|w| {
+        let ended = if as_error { w.unblock() } else { w.time_out() };
+        if ended {
+            w.wake();
+        }
+        ended
+    });
+    ctx.out.integer(i64::from(done));
     Ok(())
 }

@@ -58,8 +58,12 @@ fn object(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<(), CmdError> {
         return Err(CmdError::NoSuchKey);
     };
     let encoding = entry.value.encoding(key.len(), entry.expire_at != 0);
-    let crate::value::Value::Str(s) = &entry.value;
-    let serialized = s.with_bytes(rdb_string_len);
+    // The RDB writer does not exist yet; strings' serialized length is computed exactly,
+    // other types report 0 until then.
+    let serialized = match &entry.value {
+        crate::value::Value::Str(s) => s.with_bytes(rdb_string_len),
+        _ => 0,
+    };
     let line = format!(
         "Value at:0x{:x} refcount:1 encoding:{encoding} serializedlength:{serialized} lru:{} lru_seconds_idle:0",
         entry as *const _ as usize,

@@ -63,3 +63,35 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     ctx.out.bulk(&text);
     Ok(())
 }
+
+/// A checked HINCRBYFLOAT increment: finite, parsed as a `long double`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct FloatIncrement(LongDouble);
+
+/// Parses HINCRBYFLOAT's increment; Valkey rejects an infinite one before looking at the key.
+pub(super) fn parse_increment(s: &[u8]) -> Result<FloatIncrement, CmdError> {
+    match longdouble::parse(s).ok_or(CmdError::NotFloat)? {
+        Parsed::Finite(v) => Ok(FloatIncrement(v)),
+        Parsed::Infinite => Err(CmdError::Other("ERR value is NaN or Infinity")),
+    }
+}
+
+/// HINCRBYFLOAT's sum: `current` (a hash field's bytes, `None` when absent) plus `incr`, with
+/// INCRBYFLOAT's rounding and formatting.
+pub(super) fn add_increment(
+    current: Option<&[u8]>,
+    incr: FloatIncrement,
+) -> Result<Vec<u8>, CmdError> {
+    let current = match current {
+        None => Parsed::Finite(LongDouble::ZERO),
+        Some(b) => longdouble::parse(b).ok_or(CmdError::Other("ERR hash value is not a float"))?,
+    };
+    match current {
+        Parsed::Finite(a) => a.add(incr.0),
+        Parsed::Infinite => None,
+    }
+    .map(LongDouble::to_human)
+    .ok_or(CmdError::Other(
+        "ERR increment would produce NaN or Infinity",
+    ))
+}

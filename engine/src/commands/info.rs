@@ -90,11 +90,31 @@ fn server(ctx: &Ctx<'_>, t: &mut String) {
     );
 }
 
+/// Keys some client is blocked on, over all databases (INFO total_blocking_keys).
+fn blocking_keys(ctx: &Ctx<'_>) -> usize {
+    ctx.server
+        .dbs()
+        .iter()
+        .map(|db| {
+            (0..crate::keyspace::SHARDS)
+                .map(|i| db.shards().lock_one(i).waiters().keys())
+                .sum::<usize>()
+        })
+        .sum()
+}
+
 fn clients(ctx: &Ctx<'_>, t: &mut String) {
     let _ = write!(
         t,
-        "# Clients\r\nconnected_clients:{}\r\nblocked_clients:0\r\ntracking_clients:0\r\npubsub_clients:0\r\nwatching_clients:0\r\n",
-        ctx.server.clients.len()
+        "# Clients\r\nconnected_clients:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\npubsub_clients:0\r\nwatching_clients:0\r\ntotal_blocking_keys:{}\r\n",
+        ctx.server.clients.len(),
+        ctx.server
+            .clients
+            .all()
+            .iter()
+            .filter(|h| crate::sync::lock(&h.blocked).is_some())
+            .count(),
+        blocking_keys(ctx)
     );
 }
 

@@ -173,7 +173,7 @@ fn scan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 }
 
 /// Valkey parses SCAN cursors as unsigned 64-bit decimals.
-fn parse_cursor(s: &[u8]) -> Result<u64, CmdError> {
+pub(super) fn parse_cursor(s: &[u8]) -> Result<u64, CmdError> {
     let text = std::str::from_utf8(s)
         .ok()
         .filter(|t| !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit()));

@@ -35,7 +35,6 @@ fn lcs_operand(shard: &mut Shard, key: &[u8], now_ms: u64) -> Result<Option<Str>
             value: Value::Str(s),
             ..
         }) => Ok(Some(s.clone())),
-        #[allow(unreachable_patterns)] // other value types are coming
         Some(_) => Err(CmdError::Other(
             "ERR The specified keys must contain string values",
         )),

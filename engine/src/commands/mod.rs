@@ -3,20 +3,29 @@
 
 mod args;
 mod bitmaps;
+mod blocked;
 mod client;
 mod config_cmds;
 mod debug;
 mod error;
 mod float;
+mod geo;
+mod hashes;
+mod hyperloglog;
 mod info;
 mod keys;
 mod lcs;
+mod lists;
 mod multidb;
 mod object;
 mod server_cmds;
 mod session;
+mod sets;
+mod sort;
 mod strings;
 pub mod table;
+mod typed;
+mod zsets;
 
 use resp::ReplyWriter;
 
@@ -28,7 +37,7 @@ use crate::connection::ClientState;
 use crate::server::Server;
 
 /// What the connection does after a command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub(crate) enum Flow {
     /// Go on reading commands.
     Continue,
@@ -37,6 +46,9 @@ pub(crate) enum Flow {
     /// Stop processing this connection until the given Unix microsecond, then reply `+OK`
     /// and go on (DEBUG SLEEP). Other connections are not affected.
     SleepUntil(u64),
+    /// The command blocked (BLPOP & co.): nothing more runs on this connection until the
+    /// waiter ends; `u64` is its deadline in Unix microseconds (0: none).
+    Block(crate::sync::Arc<crate::blocking::Waiter>, u64),
 }
 /// Everything a command may use: the server, the calling client's state, the reply writer
 /// and the time of the batch.
@@ -83,6 +95,13 @@ fn handler(name: &str) -> Option<Handler> {
         .or_else(|| session::handler(name))
         .or_else(|| client::handler(name))
         .or_else(|| server_cmds::handler(name))
+        .or_else(|| lists::handler(name))
+        .or_else(|| hashes::handler(name))
+        .or_else(|| sets::handler(name))
+        .or_else(|| zsets::handler(name))
+        .or_else(|| hyperloglog::handler(name))
+        .or_else(|| geo::handler(name))
+        .or_else(|| sort::handler(name))
 }
 
 /// True for commands this server answers; COMMAND lists only these.

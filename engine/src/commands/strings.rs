@@ -71,6 +71,7 @@ fn as_string(entry: Option<&Entry>) -> Result<Option<&Str>, CmdError> {
             value: Value::Str(s),
             ..
         }) => Ok(Some(s)),
+        Some(_) => Err(CmdError::WrongType),
     }
 }
 
@@ -298,7 +299,8 @@ fn mget(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
                 value: Value::Str(s),
                 ..
             }) => s.with_bytes(|b| ctx.out.bulk(b)),
-            None => ctx.out.null(),
+            // MGET answers nil for a key of another type, as Valkey does.
+            Some(_) | None => ctx.out.null(),
         }
     }
     Ok(())
@@ -417,6 +419,7 @@ fn append(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             bytes.extend_from_slice(tail);
             bytes.len()
         }
+        Some(_) => return Err(CmdError::WrongType),
     };
     drop(shard);
     ctx.out.integer(len as i64);
@@ -542,6 +545,7 @@ fn setrange(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
                 bytes.len()
             }
         }
+        Some(_) => return Err(CmdError::WrongType),
     };
     drop(shard);
     ctx.out.integer(len as i64);

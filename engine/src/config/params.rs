@@ -130,12 +130,28 @@ pub static PARAMS: &[Param] = &[
         };
         Ok(())
     }),
+    param!("hash-max-listpack-entries", true, false, get: |c| c.encodings.hash_max_listpack_entries.to_string(), set: |c, v| {
+        c.encodings.hash_max_listpack_entries = int_in(v, 0, i64::MAX)? as u64;
+        Ok(())
+    }),
+    param!("hash-max-listpack-value", true, false, get: |c| c.encodings.hash_max_listpack_value.to_string(), set: |c, v| {
+        c.encodings.hash_max_listpack_value = int_in(v, 0, i64::MAX)? as u64;
+        Ok(())
+    }),
+    param!("hll-sparse-max-bytes", true, false, get: |c| c.encodings.hll_sparse_max_bytes.to_string(), set: |c, v| {
+        c.encodings.hll_sparse_max_bytes = memory_in(v, 0, i64::MAX as u64)?;
+        Ok(())
+    }),
     param!("hz", true, false, get: |c| c.effective_hz().to_string(), set: |c, v| {
         c.hz = int_in(v, 0, i32::MAX as i64)? as u32;
         Ok(())
     }),
     param!("io-threads", false, false, get: |c| c.io_threads.to_string(), set: |c, v| {
         c.io_threads = int_in(v, 1, 256)? as usize;
+        Ok(())
+    }),
+    param!("list-max-listpack-size", true, false, get: |c| c.encodings.list_max_listpack_size.to_string(), set: |c, v| {
+        c.encodings.list_max_listpack_size = int_in(v, i32::MIN as i64, i32::MAX as i64)?;
         Ok(())
     }),
     param!("logfile", false, false, get: |c| c.logfile.clone(), set: |c, v| {
@@ -196,6 +212,18 @@ pub static PARAMS: &[Param] = &[
         c.save = points;
         Ok(())
     }),
+    param!("set-max-intset-entries", true, false, get: |c| c.encodings.set_max_intset_entries.to_string(), set: |c, v| {
+        c.encodings.set_max_intset_entries = int_in(v, 0, i64::MAX)? as u64;
+        Ok(())
+    }),
+    param!("set-max-listpack-entries", true, false, get: |c| c.encodings.set_max_listpack_entries.to_string(), set: |c, v| {
+        c.encodings.set_max_listpack_entries = int_in(v, 0, i64::MAX)? as u64;
+        Ok(())
+    }),
+    param!("set-max-listpack-value", true, false, get: |c| c.encodings.set_max_listpack_value.to_string(), set: |c, v| {
+        c.encodings.set_max_listpack_value = int_in(v, 0, i64::MAX)? as u64;
+        Ok(())
+    }),
     param!("tcp-keepalive", true, false, get: |c| c.tcp_keepalive.to_string(), set: |c, v| {
         c.tcp_keepalive = int_in(v, 0, i32::MAX as i64)? as u64;
         Ok(())
@@ -213,6 +241,14 @@ pub static PARAMS: &[Param] = &[
             .ok()
             .filter(|p| *p <= 0o777)
             .ok_or("argument must be between 0 and 777 (octal) inclusive")?;
+        Ok(())
+    }),
+    param!("zset-max-listpack-entries", true, false, get: |c| c.encodings.zset_max_listpack_entries.to_string(), set: |c, v| {
+        c.encodings.zset_max_listpack_entries = int_in(v, 0, i64::MAX)? as u64;
+        Ok(())
+    }),
+    param!("zset-max-listpack-value", true, false, get: |c| c.encodings.zset_max_listpack_value.to_string(), set: |c, v| {
+        c.encodings.zset_max_listpack_value = int_in(v, 0, i64::MAX)? as u64;
         Ok(())
     }),
 ];

@@ -216,3 +216,142 @@ fn shutdown_closes_every_client_after_its_owed_replies() {
     assert!(!a.abandoned() && !b.abandoned());
     assert!(crate::startup::admit(&s, true).is_err());
 }
+
+fn out(c: &mut Connection) -> String {
+    let mut o = Vec::new();
+    c.take_output(&mut o);
+    String::from_utf8(o).unwrap()
+}
+
+/// Replies checked against Valkey 9.1.2: a blocked BZPOPMIN is served by the next ZADD, in
+/// arrival order; the request pipelined behind it runs after; a timeout gives a null array.
+#[test]
+fn blocked_zset_pops_are_served_in_arrival_order() {
+    let s = server(crate::Config::default());
+    let mut a = Connection::new(s.clone());
+    let mut b = Connection::new(s.clone());
+    let mut w = Connection::new(s.clone());
+    a.receive(b"BZPOPMIN z 0\r\nPING\r\n", T0);
+    b.receive(b"BZMPOP 0 1 z MAX COUNT 5\r\n", T0);
+    assert_eq!(out(&mut a), "");
+    assert_eq!(
+        talk(&mut w, "ZADD z 1 a 2 b 3 c\r\nZCARD z\r\n", T0),
+        ":3\r\n:0\r\n"
+    );
+    a.handle_timeout(T0);
+    b.handle_timeout(T0);
+    assert_eq!(
+        out(&mut a),
+        "*3\r\n$1\r\nz\r\n$1\r\na\r\n$1\r\n1\r\n+PONG\r\n"
+    );
+    assert_eq!(
+        out(&mut b),
+        "*2\r\n$1\r\nz\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n"
+    );
+    a.receive(b"BZPOPMAX z 0.5\r\n", T0);
+    a.handle_timeout(T0 + 499_000);
+    assert_eq!(out(&mut a), "");
+    a.handle_timeout(T0 + 500_000);
+    assert_eq!(out(&mut a), "*-1\r\n");
+}
+
+#[test]
+fn a_blocked_client_that_leaves_takes_nothing() {
+    let s = server(crate::Config::default());
+    let mut a = Connection::new(s.clone());
+    let mut w = Connection::new(s.clone());
+    a.receive(b"BZPOPMIN z 0\r\n", T0);
+    assert!(talk(&mut w, "INFO clients\r\n", T0).contains("blocked_clients:1\r\n"));
+    drop(a);
+    assert_eq!(
+        talk(&mut w, "ZADD z 1 a\r\nZCARD z\r\n", T0),
+        ":1\r\n:1\r\n"
+    );
+    // Served, then gone before the reply was taken: the element goes back.
+    let mut b = Connection::new(s.clone());
+    b.receive(b"BZPOPMIN z2 0\r\n", T0);
+    talk(&mut w, "ZADD z2 5 m\r\n", T0);
+    drop(b);
+    assert_eq!(talk(&mut w, "ZSCORE z2 m\r\n", T0), "$1\r\n5\r\n");
+}
+
+#[test]
+fn client_unblock_ends_a_blocked_command() {
+    let s = server(crate::Config::default());
+    let mut a = Connection::new(s.clone());
+    let mut w = Connection::new(s.clone());
+    let id = a.state().id;
+    a.receive(b"BZPOPMIN z 0\r\n", T0);
+    assert_eq!(
+        talk(&mut w, &format!("CLIENT UNBLOCK {id} ERROR\r\n"), T0),
+        ":1\r\n"
+    );
+    a.handle_timeout(T0);
+    assert_eq!(
+        out(&mut a),
+        "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+    );
+    a.receive(b"BZPOPMIN z 0\r\n", T0);
+    assert_eq!(
+        talk(&mut w, &format!("CLIENT UNBLOCK {id}\r\n"), T0),
+        ":1\r\n"
+    );
+    assert_eq!(
+        talk(&mut w, &format!("CLIENT UNBLOCK {id}\r\n"), T0),
+        ":0\r\n"
+    );
+    a.handle_timeout(T0);
+    assert_eq!(out(&mut a), "*-1\r\n");
+}
+
+/// Valkey 9.1.2 (raw sockets): two BLPOP waiters and RPUSH q 1 2 3 → the first gets 1, the
+/// second 2, 3 stays; a BLPOP on k2 k1 is served by a push to k1; BLMOVE onto a key of the
+/// wrong type gets WRONGTYPE and leaves the source alone.
+#[test]
+fn blocked_list_pops_match_valkey() {
+    let s = server(crate::Config::default());
+    let (mut a, mut b) = (Connection::new(s.clone()), Connection::new(s.clone()));
+    let mut w = Connection::new(s.clone());
+    a.receive(b"BLPOP q 0\r\n", T0);
+    b.receive(b"BLPOP q 0\r\n", T0);
+    assert_eq!(talk(&mut w, "RPUSH q 1 2 3\r\n", T0), ":3\r\n");
+    a.handle_timeout(T0);
+    b.handle_timeout(T0);
+    assert_eq!(out(&mut a), "*2\r\n$1\r\nq\r\n$1\r\n1\r\n");
+    assert_eq!(out(&mut b), "*2\r\n$1\r\nq\r\n$1\r\n2\r\n");
+    assert_eq!(talk(&mut w, "LRANGE q 0 -1\r\n", T0), "*1\r\n$1\r\n3\r\n");
+
+    a.receive(b"BLPOP k2 k1 0\r\n", T0);
+    assert_eq!(talk(&mut w, "RPUSH k1 x y z\r\n", T0), ":3\r\n");
+    a.handle_timeout(T0);
+    assert_eq!(out(&mut a), "*2\r\n$2\r\nk1\r\n$1\r\nx\r\n");
+
+    a.receive(b"BLMOVE src dst LEFT RIGHT 0\r\n", T0);
+    assert_eq!(
+        talk(&mut w, "SET dst x\r\nRPUSH src a b\r\n", T0),
+        "+OK\r\n:2\r\n"
+    );
+    a.handle_timeout(T0);
+    assert_eq!(
+        out(&mut a),
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+    );
+    assert_eq!(talk(&mut w, "LLEN src\r\n", T0), ":2\r\n");
+    // Across shards ({a} and {b} differ), the move happens once data arrives.
+    a.receive(b"BRPOPLPUSH {a}s {b}d 0\r\n", T0);
+    talk(&mut w, "RPUSH {a}s v1 v2\r\n", T0);
+    a.handle_timeout(T0);
+    assert_eq!(out(&mut a), "$2\r\nv2\r\n");
+    assert_eq!(
+        talk(&mut w, "LRANGE {b}d 0 -1\r\nLLEN {a}s\r\n", T0),
+        "*1\r\n$2\r\nv2\r\n:1\r\n"
+    );
+    // A key that becomes another type leaves the waiter waiting, as in Valkey.
+    a.receive(b"BLPOP t 0\r\n", T0);
+    talk(&mut w, "SET t v\r\n", T0);
+    a.handle_timeout(T0);
+    assert_eq!(out(&mut a), "");
+    talk(&mut w, "DEL t\r\nLPUSH t e\r\n", T0);
+    a.handle_timeout(T0);
+    assert_eq!(out(&mut a), "*2\r\n$1\r\nt\r\n$1\r\ne\r\n");
+}

@@ -200,6 +200,16 @@ impl<V> Dict<V> {
         Some(&mut self.node_mut(t, slot, depth).value)
     }
 
+    /// The value for `key`, read-only: no rehash step, for readers that hold `&self`.
+    pub fn peek(&self, key: &[u8]) -> Option<&V> {
+        let (t, slot, depth) = self.locate(key, self.hash(key))?;
+        let mut node = self.tables[t].buckets[slot].as_deref().expect("located");
+        for _ in 0..depth {
+            node = node.next.as_deref().expect("located");
+        }
+        Some(&node.value)
+    }
+
     /// True when `key` is present.
     pub fn contains(&mut self, key: &[u8]) -> bool {
         self.get(key).is_some()
@@ -252,6 +262,16 @@ impl<V> Dict<V> {
         self.rehash_idx = None;
     }
 
+    /// Every entry (order unspecified), borrowed for as long as the dict.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> + '_ {
+        self.tables.iter().flat_map(|t| {
+            t.buckets.iter().flat_map(|bucket| {
+                std::iter::successors(bucket.as_deref(), |n| n.next.as_deref())
+                    .map(|n| (&*n.key, &n.value))
+            })
+        })
+    }
+
     /// Visits every entry (order unspecified).
     pub fn for_each(&self, mut f: impl FnMut(&[u8], &V)) {
         for table in &self.tables {
@@ -267,11 +287,16 @@ impl<V> Dict<V> {
 
     /// A uniformly chosen bucket's random entry (Valkey's `dictGetRandomKey`); `rand` supplies
     /// random numbers.
-    pub fn random(&mut self, mut rand: impl FnMut() -> u64) -> Option<(&[u8], &V)> {
+    pub fn random(&mut self, rand: impl FnMut() -> u64) -> Option<(&[u8], &V)> {
+        self.rehash_step();
+        self.sample(rand)
+    }
+
+    /// `random` without the rehash step, for readers that hold `&self`.
+    pub fn sample(&self, mut rand: impl FnMut() -> u64) -> Option<(&[u8], &V)> {
         if self.is_empty() {
             return None;
         }
-        self.rehash_step();
         let (t, slot) = loop {
             let total = self.tables[0].buckets.len()
                 + if self.rehash_idx.is_some() {

@@ -3,7 +3,22 @@
 //!
 //! Lock order invariant: a thread holding shard `i` only ever waits for shards `j > i`.
 
+use std::ops::{Deref, DerefMut};
+
 use crate::sync::{lock, Mutex, MutexGuard};
+
+/// Work a shard does while still locked, just before its lock is released: serving the
+/// clients blocked on keys the command just wrote, so no other command can come between the
+/// write and the waiters it satisfies.
+pub trait BeforeUnlock {
+    /// Called with the lock held, once per release.
+    fn before_unlock(&mut self);
+}
+
+/// Plain counters (the lock manager's own tests and loom models) have nothing to do.
+impl BeforeUnlock for u32 {
+    fn before_unlock(&mut self) {}
+}
 
 /// A fixed set of shards, each guarded by its own mutex.
 #[derive(Debug)]
@@ -11,14 +26,39 @@ pub struct ShardLocks<T> {
     shards: Box<[Mutex<T>]>,
 }
 
-/// The locks of several shards, held together; released when dropped.
+/// One locked shard; runs [`BeforeUnlock`] when released.
 #[derive(Debug)]
-pub struct ShardGuards<'a, T> {
-    /// `(shard index, guard)`, ascending by index, no duplicates.
-    held: Vec<(usize, MutexGuard<'a, T>)>,
+pub struct ShardGuard<'a, T: BeforeUnlock> {
+    guard: MutexGuard<'a, T>,
 }
 
-impl<T> ShardLocks<T> {
+impl<T: BeforeUnlock> Deref for ShardGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<T: BeforeUnlock> DerefMut for ShardGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.guard
+    }
+}
+
+impl<T: BeforeUnlock> Drop for ShardGuard<'_, T> {
+    fn drop(&mut self) {
+        self.guard.before_unlock();
+    }
+}
+
+/// The locks of several shards, held together; released when dropped.
+#[derive(Debug)]
+pub struct ShardGuards<'a, T: BeforeUnlock> {
+    /// `(shard index, guard)`, ascending by index, no duplicates.
+    held: Vec<(usize, ShardGuard<'a, T>)>,
+}
+
+impl<T: BeforeUnlock> ShardLocks<T> {
     /// `n` shards, each initialised by `init(index)`.
     pub fn new(n: usize, mut init: impl FnMut(usize) -> T) -> Self {
         Self {
@@ -37,8 +77,10 @@ impl<T> ShardLocks<T> {
     }
 
     /// Locks one shard.
-    pub fn lock_one(&self, shard: usize) -> MutexGuard<'_, T> {
-        lock(&self.shards[shard])
+    pub fn lock_one(&self, shard: usize) -> ShardGuard<'_, T> {
+        ShardGuard {
+            guard: lock(&self.shards[shard]),
+        }
     }
 
     /// Locks every shard in `shards` (any order, duplicates allowed) in ascending order.
@@ -47,10 +89,7 @@ impl<T> ShardLocks<T> {
         order.sort_unstable();
         order.dedup();
         ShardGuards {
-            held: order
-                .into_iter()
-                .map(|i| (i, lock(&self.shards[i])))
-                .collect(),
+            held: order.into_iter().map(|i| (i, self.lock_one(i))).collect(),
         }
     }
 
@@ -61,13 +100,13 @@ impl<T> ShardLocks<T> {
                 .shards
                 .iter()
                 .enumerate()
-                .map(|(i, m)| (i, lock(m)))
+                .map(|(i, m)| (i, ShardGuard { guard: lock(m) }))
                 .collect(),
         }
     }
 }
 
-impl<T> ShardGuards<'_, T> {
+impl<T: BeforeUnlock> ShardGuards<'_, T> {
     /// The locked shard `shard`; panics if it was not part of the request (a caller bug).
     pub fn get_mut(&mut self, shard: usize) -> &mut T {
         let at = self
@@ -117,7 +156,7 @@ mod tests {
 
     #[test]
     fn lock_many_sorts_and_dedups() {
-        let locks = ShardLocks::new(4, |i| i * 10);
+        let locks = ShardLocks::new(4, |i| i as u32 * 10);
         let mut g = locks.lock_many(&[3, 1, 3]);
         assert_eq!(g.shards().collect::<Vec<_>>(), vec![1, 3]);
         *g.get_mut(3) += 1;

@@ -10,7 +10,7 @@ mod shard;
 pub mod slot;
 
 pub use dict::Dict;
-pub use locks::{ShardGuards, ShardLocks};
+pub use locks::{BeforeUnlock, ShardGuard, ShardGuards, ShardLocks};
 pub use shard::{CommandScope, Entry, Shard};
 
 /// Shards per database. A power of two dividing 16384, so a shard owns a contiguous range of
@@ -44,7 +44,7 @@ impl Db {
     }
 
     /// Locks the shard that owns `key`.
-    pub fn lock_key(&self, key: &[u8]) -> crate::sync::MutexGuard<'_, Shard> {
+    pub fn lock_key(&self, key: &[u8]) -> ShardGuard<'_, Shard> {
         self.shards.lock_one(Self::shard_of(key))
     }
 

@@ -6,6 +6,8 @@
 //! reclaims keys nobody asks for (sampling the expiry set, like Valkey's active cycle).
 
 use super::dict::Dict;
+use super::locks::BeforeUnlock;
+use crate::blocking::Queues;
 use crate::value::Value;
 
 /// A key's value and deadline.
@@ -47,6 +49,9 @@ std::thread_local! {
     /// The running command's time in Unix seconds: stamps entries that are inserted without a
     /// lookup first (MSET, SETEX, RENAME's destination).
     static NOW_S: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// The running command's time in Unix milliseconds: blocked clients served when a shard
+    /// is released are served at this time.
+    static NOW_MS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Per-command context for the shard code on this thread; restored when dropped.
@@ -54,6 +59,7 @@ std::thread_local! {
 pub struct CommandScope {
     no_touch: bool,
     now_s: u32,
+    now_ms: u64,
 }
 
 impl CommandScope {
@@ -62,6 +68,7 @@ impl CommandScope {
         Self {
             no_touch: NO_TOUCH.replace(no_touch),
             now_s: NOW_S.replace((now_ms / 1000) as u32),
+            now_ms: NOW_MS.replace(now_ms),
         }
     }
 }
@@ -70,6 +77,7 @@ impl Drop for CommandScope {
     fn drop(&mut self) {
         NO_TOUCH.set(self.no_touch);
         NOW_S.set(self.now_s);
+        NOW_MS.set(self.now_ms);
     }
 }
 
@@ -97,6 +105,17 @@ pub struct Shard {
     pub misses: u64,
     /// Estimated average remaining TTL of volatile keys, milliseconds (INFO keyspace).
     pub avg_ttl: u64,
+    /// Clients blocked on keys of this shard.
+    waiters: Queues,
+}
+
+impl BeforeUnlock for Shard {
+    /// Serves the clients blocked on keys written under this lock.
+    fn before_unlock(&mut self) {
+        if self.waiters.has_ready() {
+            crate::blocking::serve_ready(self, NOW_MS.get());
+        }
+    }
 }
 
 impl Shard {
@@ -141,7 +160,18 @@ impl Shard {
     /// The live entry for `key`, mutable. Changing `expire_at` through it is not allowed; use
     /// [`Shard::set_expire`] so the expiry set stays in step.
     pub fn get_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
+        self.waiters.touched(key);
         self.lookup(key, now_ms, true, false)
+    }
+
+    /// The clients blocked on this shard's keys.
+    pub fn waiters(&self) -> &Queues {
+        &self.waiters
+    }
+
+    /// The clients blocked on this shard's keys, to add or remove one.
+    pub fn waiters_mut(&mut self) -> &mut Queues {
+        &mut self.waiters
     }
 
     /// A read lookup (Valkey's `lookupKeyRead`): like [`Shard::get`], and counted as a
@@ -192,6 +222,7 @@ impl Shard {
 
     /// Stores `entry` under `key`, replacing any previous value and TTL.
     pub fn insert(&mut self, key: &[u8], mut entry: Entry) -> Option<Entry> {
+        self.waiters.touched(key);
         entry.atime = self.clock_s.max(NOW_S.get());
         let volatile = entry.expire_at != 0;
         let old = self.dict.insert(key, entry);

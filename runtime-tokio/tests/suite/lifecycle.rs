@@ -383,3 +383,68 @@ fn info_server_describes_this_run() {
     assert!(field("multiplexing_api").starts_with(crate::RUNTIME));
     assert!(field("executable").ends_with(&format!("ferrokey-{}", crate::RUNTIME)));
 }
+
+/// A blocked BLPOP is woken through the runtime by a push from another connection (the
+/// engine's waker reaches the task on whatever thread it lives), in arrival order; BZPOPMIN
+/// times out with nil; the connection goes on serving afterwards.
+#[test]
+fn blocked_pops_are_woken_across_connections() {
+    let s = start(&[]);
+    let port = s.port;
+    let waiter = |cmd: &'static str| {
+        std::thread::spawn(move || {
+            let mut c = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+                .unwrap()
+                .get_connection()
+                .unwrap();
+            let args: Vec<&str> = cmd.split(' ').collect();
+            let got: Option<(String, String)> =
+                redis::cmd(args[0]).arg(&args[1..]).query(&mut c).unwrap();
+            let pong: String = redis::cmd("PING").query(&mut c).unwrap();
+            (got, pong)
+        })
+    };
+    let first = waiter("BLPOP jobs 0");
+    std::thread::sleep(Duration::from_millis(200));
+    let second = waiter("BRPOP jobs 0");
+    std::thread::sleep(Duration::from_millis(200));
+    let mut c = super::client(&s);
+    let info: String = redis::cmd("INFO").arg("clients").query(&mut c).unwrap();
+    assert!(info.contains("blocked_clients:2\r\n"), "{info}");
+    let n: i64 = redis::cmd("RPUSH")
+        .arg("jobs")
+        .arg("a")
+        .arg("b")
+        .arg("c")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(n, 3);
+    let pong = "PONG".to_owned();
+    assert_eq!(
+        first.join().unwrap(),
+        (Some(("jobs".into(), "a".into())), pong.clone())
+    );
+    assert_eq!(
+        second.join().unwrap(),
+        (Some(("jobs".into(), "c".into())), pong)
+    );
+    let left: Vec<String> = redis::cmd("LRANGE")
+        .arg("jobs")
+        .arg(0)
+        .arg(-1)
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(left, ["b"]);
+    let t = Instant::now();
+    let none: Option<Vec<String>> = redis::cmd("BZPOPMIN")
+        .arg("z")
+        .arg(0.3)
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(none, None);
+    assert!(
+        t.elapsed() >= Duration::from_millis(290),
+        "{:?}",
+        t.elapsed()
+    );
+}

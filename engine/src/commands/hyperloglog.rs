@@ -1,0 +1,7 @@
+//! hyperloglog commands (in progress).
+
+use super::Handler;
+
+pub(super) fn handler(_name: &str) -> Option<Handler> {
+    None
+}

@@ -1,0 +1,7 @@
+//! sort commands (in progress).
+
+use super::Handler;
+
+pub(super) fn handler(_name: &str) -> Option<Handler> {
+    None
+}

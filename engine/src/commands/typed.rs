@@ -1,0 +1,70 @@
+//! Lookups of aggregate values by type, shared by the list, hash, set and sorted-set commands:
+//! a missing key is `None`, a key of another type is WRONGTYPE, a write copies a shared
+//! payload first, and a write that empties a value deletes its key.
+
+use super::CmdError;
+use crate::keyspace::{Entry, Shard};
+use crate::sync::Shared;
+use crate::value::Aggregate;
+
+/// The value at `key` for a reading command (counted as a keyspace hit or miss).
+pub(crate) fn read<'s, T: Aggregate>(
+    shard: &'s mut Shard,
+    key: &[u8],
+    now_ms: u64,
+) -> Result<Option<&'s T>, CmdError> {
+    match shard.read(key, now_ms) {
+        None => Ok(None),
+        Some(e) => T::of(&e.value)
+            .map(|v| Some(&**v))
+            .ok_or(CmdError::WrongType),
+    }
+}
+
+/// The value at `key` for a writing command that needs it to exist (not counted).
+pub(crate) fn write<'s, T: Aggregate>(
+    shard: &'s mut Shard,
+    key: &[u8],
+    now_ms: u64,
+) -> Result<Option<&'s mut T>, CmdError> {
+    match shard.get_mut(key, now_ms) {
+        None => Ok(None),
+        Some(e) => T::of_mut(&mut e.value)
+            .map(|v| Some(Shared::make_mut(v)))
+            .ok_or(CmdError::WrongType),
+    }
+}
+
+/// The value at `key` for a writing command that creates it when missing (LPUSH, HSET, SADD,
+/// ZADD). The type is checked before anything is created.
+pub(crate) fn write_or_create<'s, T: Aggregate>(
+    shard: &'s mut Shard,
+    key: &[u8],
+    now_ms: u64,
+) -> Result<&'s mut T, CmdError> {
+    let exists = match shard.get(key, now_ms) {
+        Some(e) if T::of(&e.value).is_none() => return Err(CmdError::WrongType),
+        Some(_) => true,
+        None => false,
+    };
+    if !exists {
+        shard.insert(key, Entry::new(T::default().into_value()));
+    }
+    match shard.get_mut(key, now_ms).map(|e| T::of_mut(&mut e.value)) {
+        Some(Some(v)) => Ok(Shared::make_mut(v)),
+        _ => unreachable!("the key holds a {} now", std::any::type_name::<T>()),
+    }
+}
+
+/// Deletes `key` if its aggregate is empty (after a write removed its last element); true
+/// when it did.
+pub(crate) fn remove_if_empty<T: Aggregate>(shard: &mut Shard, key: &[u8], now_ms: u64) -> bool {
+    let empty = shard
+        .peek(key, now_ms)
+        .and_then(|e| T::of(&e.value))
+        .is_some_and(|v| v.is_empty());
+    if empty {
+        shard.remove(key);
+    }
+    empty
+}
