@@ -123,6 +123,14 @@ fn engine_frame(conn: &mut Connection, request: &[u8]) -> Frame {
     conn.receive(request, now_us());
     let mut out = Vec::new();
     conn.take_output(&mut out);
+    // A blocking command that timed out on Valkey (BLPOP k 0.01): wait out its deadline.
+    if out.is_empty() {
+        if let Some(deadline) = conn.poll_timeout() {
+            std::thread::sleep(Duration::from_micros(deadline.saturating_sub(now_us())));
+            conn.handle_timeout(now_us().max(deadline));
+            conn.take_output(&mut out);
+        }
+    }
     let (frame, used) = decode(&out, &DecodeLimits::default())
         .unwrap()
         .expect("engine replied");

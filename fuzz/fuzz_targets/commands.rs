@@ -58,6 +58,38 @@ const WORDS: &[&str] = &[
     "ON",
     "OFF",
     "SKIP",
+    // Lists, hashes, sets, sorted sets (and their blocking forms: the driver unblocks a
+    // command that waits forever).
+    "LEFT",
+    "RIGHT",
+    "BEFORE",
+    "AFTER",
+    "RANK",
+    "MAXLEN",
+    "WITHSCORES",
+    "WITHSCORE",
+    "WITHVALUES",
+    "NOVALUES",
+    "BYSCORE",
+    "BYLEX",
+    "REV",
+    "LIMIT",
+    "CH",
+    "INCR",
+    "WEIGHTS",
+    "AGGREGATE",
+    "SUM",
+    "MIN",
+    "MAX",
+    "-inf",
+    "+inf",
+    "(1",
+    "[a",
+    "-",
+    "+",
+    "1.5",
+    "nan",
+    "2",
 ];
 const KEYS: &[&str] = &["k0", "k1", "k2", "{t}a", "{t}b", "", "\u{0}"];
 
@@ -100,6 +132,14 @@ impl Driver {
         }
         let mut out = Vec::new();
         self.conn.take_output(&mut out);
+        if out.is_empty() && !self.conn.should_close() {
+            // Blocked without a deadline (BLPOP k 0): CLIENT UNBLOCK it from another client.
+            let mut ctl = Connection::new(self.server.clone());
+            let unblock = format!("CLIENT UNBLOCK {}\r\n", self.conn.state().id);
+            ctl.receive(unblock.as_bytes(), self.now_us);
+            self.conn.handle_timeout(self.now_us);
+            self.conn.take_output(&mut out);
+        }
         let mut frames = Vec::new();
         let mut at = 0;
         while at < out.len() {

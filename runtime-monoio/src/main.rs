@@ -18,6 +18,10 @@ use engine::{startup, Connection, Probes, Server};
 use monoio::io::{AsyncReadRent, AsyncWriteRent, AsyncWriteRentExt, Split, Splitable};
 use monoio::net::{ListenerOpts, TcpListener, UnixListener};
 
+/// Counts live bytes for INFO used_memory.
+#[global_allocator]
+static ALLOCATOR: engine::alloc::Counting = engine::alloc::Counting;
+
 fn now_us() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
     }
     let probes = Probes {
         monotonic_us: Some(monotonic_us),
+        used_memory: Some(engine::alloc::allocated),
         ..Probes::default()
     };
     // The I/O driver is known once the workers started; "monoio" until then.

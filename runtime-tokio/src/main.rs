@@ -16,6 +16,10 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
+/// Counts live bytes for INFO used_memory.
+#[global_allocator]
+static ALLOCATOR: engine::alloc::Counting = engine::alloc::Counting;
+
 fn now_us() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
     };
     let probes = Probes {
         monotonic_us: Some(monotonic_us),
+        used_memory: Some(engine::alloc::allocated),
         ..Probes::default()
     };
     let origin = startup::origin(&args, "tokio", now_us());

@@ -448,3 +448,31 @@ fn blocked_pops_are_woken_across_connections() {
         t.elapsed()
     );
 }
+
+/// INFO used_memory follows the data: 20 MB of values raise it by at least that much, and
+/// deleting them gives most of it back.
+#[test]
+fn info_used_memory_follows_the_data() {
+    let s = start(&[]);
+    let mut c = super::client(&s);
+    let used = |c: &mut redis::Connection| -> u64 {
+        let info: String = redis::cmd("INFO").arg("memory").query(c).unwrap();
+        info.lines()
+            .find_map(|l| l.strip_prefix("used_memory:"))
+            .unwrap_or_else(|| panic!("no used_memory in {info}"))
+            .parse()
+            .unwrap()
+    };
+    let before = used(&mut c);
+    let value = "v".repeat(20_000);
+    let mut pipe = redis::pipe();
+    for i in 0..1000 {
+        pipe.cmd("SET").arg(format!("big:{i}")).arg(&value).ignore();
+    }
+    let () = pipe.query(&mut c).unwrap();
+    let full = used(&mut c);
+    assert!(full >= before + 20_000_000, "{before} -> {full}");
+    let () = redis::cmd("FLUSHALL").query(&mut c).unwrap();
+    let after = used(&mut c);
+    assert!(after < before + 5_000_000, "{before} -> {full} -> {after}");
+}
