@@ -121,6 +121,17 @@ pub fn listen_failed(port: u16, target: &str, error: &std::io::Error) -> String 
     format!("Failed listening on port {port} (tcp) on {target}: {error}, aborting.")
 }
 
+/// Logs a failed accept (out of file descriptors, say) and returns how long the runtime
+/// waits before accepting again, so that it does not spin.
+pub fn accept_failed(server: &Server, error: &std::io::Error, now_us: u64) -> std::time::Duration {
+    server.log(
+        now_us,
+        crate::log::Level::Warning,
+        &format!("Accepting client connection: {error}"),
+    );
+    std::time::Duration::from_millis(10)
+}
+
 /// A freshly accepted TCP connection: the engine connection to serve it, or the reply to send
 /// before closing it (maxclients, protected mode).
 pub fn accept(

@@ -254,16 +254,6 @@ async fn shutdown(server: &Server) {
     poll_fn(|cx| server.poll_shutdown(cx)).await;
 }
 
-/// Waits after a failed accept (out of file descriptors, say) instead of spinning.
-async fn accept_failed(server: &Server, e: &std::io::Error) {
-    server.log(
-        now_us(),
-        Level::Warning,
-        &format!("Accepting client connection: {e}"),
-    );
-    monoio::time::sleep(Duration::from_millis(10)).await;
-}
-
 async fn accept_tcp(server: Arc<Server>, listener: TcpListener) {
     let laddr = listener
         .local_addr()
@@ -278,7 +268,7 @@ async fn accept_tcp(server: Arc<Server>, listener: TcpListener) {
         let (mut socket, addr) = match accepted {
             Ok(pair) => pair,
             Err(e) => {
-                accept_failed(&server, &e).await;
+                monoio::time::sleep(startup::accept_failed(&server, &e, now_us())).await;
                 continue;
             }
         };
@@ -307,7 +297,7 @@ async fn accept_unix(server: Arc<Server>, listener: UnixListener) {
         let mut socket = match accepted {
             Ok((socket, _)) => socket,
             Err(e) => {
-                accept_failed(&server, &e).await;
+                monoio::time::sleep(startup::accept_failed(&server, &e, now_us())).await;
                 continue;
             }
         };

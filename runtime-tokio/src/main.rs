@@ -182,16 +182,6 @@ async fn shutdown_signal((mut term, mut int): (Signal, Signal)) {
     }
 }
 
-/// Waits after a failed accept (out of file descriptors, say) instead of spinning.
-async fn accept_failed(server: &Server, e: &std::io::Error) {
-    server.log(
-        now_us(),
-        Level::Warning,
-        &format!("Accepting client connection: {e}"),
-    );
-    tokio::time::sleep(Duration::from_millis(10)).await;
-}
-
 async fn accept_tcp(server: Arc<Server>, listener: TcpListener) {
     let laddr = listener
         .local_addr()
@@ -207,7 +197,7 @@ async fn accept_tcp(server: Arc<Server>, listener: TcpListener) {
         let (mut socket, addr) = match listener.accept().await {
             Ok(pair) => pair,
             Err(e) => {
-                accept_failed(&server, &e).await;
+                tokio::time::sleep(startup::accept_failed(&server, &e, now_us())).await;
                 continue;
             }
         };
@@ -234,7 +224,7 @@ async fn accept_unix(server: Arc<Server>, listener: UnixListener, path: String) 
         let mut socket = match listener.accept().await {
             Ok((socket, _)) => socket,
             Err(e) => {
-                accept_failed(&server, &e).await;
+                tokio::time::sleep(startup::accept_failed(&server, &e, now_us())).await;
                 continue;
             }
         };

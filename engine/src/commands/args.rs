@@ -109,6 +109,33 @@ pub(crate) fn db_index(s: &[u8], databases: usize) -> Result<usize, CmdError> {
         .ok_or(CmdError::DbIndexOutOfRange)
 }
 
+/// The count of SRANDMEMBER, HRANDFIELD and ZRANDMEMBER (argument 2): any `i64` but
+/// `i64::MIN`, whose absolute value Valkey could not take.
+pub(crate) fn random_count(args: &Args<'_>) -> Result<i64, CmdError> {
+    let l = args.i64(2)?;
+    if l == i64::MIN {
+        return Err(CmdError::Other(
+            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+        ));
+    }
+    Ok(l)
+}
+
+/// HRANDFIELD's and ZRANDMEMBER's count and whether `word` (WITHVALUES, WITHSCORES) follows
+/// it, the only option they take.
+pub(crate) fn random_count_with(args: &Args<'_>, word: &str) -> Result<(i64, bool), CmdError> {
+    let l = random_count(args)?;
+    if args.len() > 4 || (args.len() == 4 && !args.is(3, word)) {
+        return Err(CmdError::Syntax);
+    }
+    let with = args.len() == 4;
+    // Valkey refuses counts whose doubled reply length would overflow.
+    if with && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
+        return Err(CmdError::Other("ERR value is out of range"));
+    }
+    Ok((l, with))
+}
+
 /// Valkey's strict integer parse, with its error.
 pub(crate) fn parse_i64(s: &[u8]) -> Result<i64, CmdError> {
     resp::int::parse_i64(s).ok_or(CmdError::NotInteger)

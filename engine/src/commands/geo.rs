@@ -13,6 +13,8 @@ use std::cmp::Ordering;
 use resp::Protocol;
 
 use super::args::parse_i64;
+use super::pqsort::pqsort;
+use super::zsets::member_scores;
 use super::zsets::score::parse_float;
 use super::{typed, Args, CmdError, Ctx, Handler};
 use crate::keyspace::{Db, Entry};
@@ -234,13 +236,10 @@ fn geodist(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 /// latitude range (the last character is always `0`: scores hold 52 bits).
 fn geohash_cmd(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     const ALPHABET: &[u8; 32] = b"0123456789bcdefghjkmnpqrstuvwxyz";
-    let key = args.arg(1);
-    let mut shard = ctx.db().lock_key(key);
-    let z = typed::read::<ZSet>(&mut shard, key, ctx.now_ms)?;
-    let members = args.from(2);
-    ctx.out.array(members.len());
-    for m in members {
-        let Some(score) = z.and_then(|z| z.score(m)) else {
+    let scores = member_scores(ctx, args)?;
+    ctx.out.array(scores.len());
+    for score in scores {
+        let Some(score) = score else {
             ctx.out.null();
             continue;
         };
@@ -264,18 +263,10 @@ fn geohash_cmd(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 
 /// `GEOPOS key member …`: `[lon, lat]` or a null array per member.
 fn geopos(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    let key = args.arg(1);
-    let mut shard = ctx.db().lock_key(key);
-    let z = typed::read::<ZSet>(&mut shard, key, ctx.now_ms)?;
-    let positions: Vec<Option<[f64; 2]>> = args
-        .from(2)
-        .iter()
-        .map(|m| z.and_then(|z| z.score(m)).map(geohash::decode_score))
-        .collect();
-    drop(shard);
-    ctx.out.array(positions.len());
-    for p in positions {
-        match p {
+    let scores = member_scores(ctx, args)?;
+    ctx.out.array(scores.len());
+    for score in scores {
+        match score.map(geohash::decode_score) {
             None => ctx.out.null_array(),
             Some([lon, lat]) => {
                 ctx.out.array(2);
@@ -650,8 +641,8 @@ fn search(ctx: &mut Ctx<'_>, args: &Args<'_>, flags: u8) -> Result<(), CmdError>
         match (sort, returned == total) {
             (SortOrder::Asc, true) => sort::merge_sort(&mut points, &asc),
             (_, true) => sort::merge_sort(&mut points, &desc),
-            (SortOrder::Asc, false) => sort::partial_sort(&mut points, &asc, 0, returned - 1),
-            (_, false) => sort::partial_sort(&mut points, &desc, 0, returned - 1),
+            (SortOrder::Asc, false) => pqsort(&mut points, 0, returned as i64 - 1, &asc),
+            (_, false) => pqsort(&mut points, 0, returned as i64 - 1, &desc),
         }
     }
     points.truncate(returned);

@@ -2,11 +2,10 @@
 //! HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN, following Valkey's `t_hash.c` (field TTLs are not
 //! supported).
 
-use super::args::parse_i64;
+use super::args::{parse_i64, random_count_with};
 use super::float::{add_increment, parse_increment};
-use super::keys::parse_cursor;
-use super::sets::scan_options;
-use super::typed::{read, remove_if_empty, write, write_or_create};
+use super::keys::{parse_cursor, scan_options, scan_reply_header, Scanned};
+use super::typed::{len, read, remove_if_empty, write, write_or_create};
 use super::{Args, CmdError, Ctx, Handler};
 use crate::value::Hash;
 
@@ -18,7 +17,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
         "hget" => hget,
         "hmget" => hmget,
         "hdel" => hdel,
-        "hlen" => hlen,
+        "hlen" => len::<Hash>,
         "hstrlen" => hstrlen,
         "hexists" => hexists,
         "hkeys" => |c, a| hgetall(c, a, Parts::Keys),
@@ -105,15 +104,6 @@ fn hdel(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     remove_if_empty::<Hash>(&mut shard, key, ctx.now_ms);
     drop(shard);
     ctx.out.integer(removed as i64);
-    Ok(())
-}
-
-fn hlen(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    let key = args.arg(1);
-    let mut shard = ctx.db().lock_key(key);
-    let n = read::<Hash>(&mut shard, key, ctx.now_ms)?.map_or(0, Hash::len);
-    drop(shard);
-    ctx.out.integer(n as i64);
     Ok(())
 }
 
@@ -220,20 +210,7 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         }
         return Ok(());
     }
-    let l = args.i64(2)?;
-    if l == i64::MIN {
-        return Err(CmdError::Other(
-            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-        ));
-    }
-    if args.len() > 4 || (args.len() == 4 && !args.is(3, "withvalues")) {
-        return Err(CmdError::Syntax);
-    }
-    let withvalues = args.len() == 4;
-    // Valkey refuses counts whose doubled reply length would overflow.
-    if withvalues && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
-        return Err(CmdError::Other("ERR value is out of range"));
-    }
+    let (l, withvalues) = random_count_with(args, "withvalues")?;
     let resp3 = ctx.out.protocol() == resp::Protocol::Resp3;
     let (count, uniq) = (l.unsigned_abs() as usize, l >= 0);
     let mut shard = ctx.db().lock_key(key);
@@ -271,28 +248,23 @@ fn hscan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let mut shard = ctx.db().lock_key(key);
     let Some(hash) = read::<Hash>(&mut shard, key, ctx.now_ms)? else {
         drop(shard);
-        ctx.out.array(2);
-        ctx.out.bulk(b"0");
-        ctx.out.array(0);
+        scan_reply_header(ctx, 0, 0);
         return Ok(());
     };
-    let (count, pattern, novalues) = scan_options(args, true)?;
+    let o = scan_options(args, Scanned::Hash)?;
+    let novalues = o.novalues;
     let mut found: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-    let next = hash.scan(cursor, count, |f, v| {
-        if pattern
-            .as_deref()
-            .is_none_or(|p| crate::glob::glob_match(p, f))
-        {
+    let next = hash.scan(cursor, o.count, |f, v| {
+        if o.pattern.is_none_or(|p| crate::glob::glob_match(p, f)) {
             found.push((f.to_vec(), if novalues { Vec::new() } else { v.to_vec() }));
         }
     });
-    ctx.out.array(2);
-    ctx.out.bulk(next.to_string().as_bytes());
-    ctx.out.array(if novalues {
+    let n = if novalues {
         found.len()
     } else {
         found.len() * 2
-    });
+    };
+    scan_reply_header(ctx, next, n);
     for (f, v) in found {
         ctx.out.bulk(&f);
         if !novalues {

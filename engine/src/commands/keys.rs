@@ -105,37 +105,12 @@ const KNOWN_TYPES: &[&str] = &["string", "list", "set", "zset", "hash", "stream"
 /// SCAN cursors pack the shard in the low bits and that shard's dict cursor above them.
 fn scan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let cursor = parse_cursor(args.arg(1))?;
-    let mut count = 10usize;
-    let mut pattern: Option<&[u8]> = None;
-    let mut type_filter: Option<&[u8]> = None;
-    let mut i = 2;
-    while i < args.len() {
-        let has_value = i + 1 < args.len();
-        if args.is(i, "count") && has_value {
-            let n = parse_i64(args.arg(i + 1))?;
-            if n < 1 {
-                return Err(CmdError::Syntax);
-            }
-            count = n as usize;
-        } else if args.is(i, "match") && has_value {
-            pattern = Some(args.arg(i + 1)).filter(|p| *p != b"*");
-        } else if args.is(i, "type") && has_value {
-            let name = args.arg(i + 1);
-            if !KNOWN_TYPES
-                .iter()
-                .any(|t| name.eq_ignore_ascii_case(t.as_bytes()))
-            {
-                return Err(CmdError::Owned(format!(
-                    "ERR unknown type name '{}'",
-                    String::from_utf8_lossy(name)
-                )));
-            }
-            type_filter = Some(name);
-        } else {
-            return Err(CmdError::Syntax);
-        }
-        i += 2;
-    }
+    let ScanOptions {
+        count,
+        pattern,
+        type_name: type_filter,
+        ..
+    } = scan_options(args, Scanned::Keys)?;
     let mut shard = (cursor % SHARDS as u64) as usize;
     let mut inner = cursor / SHARDS as u64;
     let mut found: Vec<Vec<u8>> = Vec::new();
@@ -163,13 +138,95 @@ fn scan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             break inner * SHARDS as u64 + shard as u64;
         }
     };
-    ctx.out.array(2);
-    ctx.out.bulk(next.to_string().as_bytes());
-    ctx.out.array(found.len());
+    scan_reply_header(ctx, next, found.len());
     for k in &found {
         ctx.out.bulk(k);
     }
     Ok(())
+}
+
+/// What a SCAN-family command scans; it decides where the options start and which of
+/// NOVALUES and TYPE are accepted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scanned {
+    /// SCAN: the keyspace (TYPE allowed).
+    Keys,
+    /// HSCAN (NOVALUES allowed).
+    Hash,
+    /// SSCAN and ZSCAN.
+    Members,
+}
+
+/// The parsed options of SCAN, HSCAN, SSCAN and ZSCAN.
+pub(super) struct ScanOptions<'a> {
+    /// COUNT, 10 by default.
+    pub count: usize,
+    /// MATCH; `None` for no pattern or `*`.
+    pub pattern: Option<&'a [u8]>,
+    /// NOVALUES (HSCAN only).
+    pub novalues: bool,
+    /// TYPE (SCAN only).
+    pub type_name: Option<&'a [u8]>,
+}
+
+/// Parses the options after the cursor, rejecting them in the order Valkey's
+/// `scanGenericCommand` does.
+pub(super) fn scan_options<'a>(
+    args: &Args<'a>,
+    scanned: Scanned,
+) -> Result<ScanOptions<'a>, CmdError> {
+    let mut o = ScanOptions {
+        count: 10,
+        pattern: None,
+        novalues: false,
+        type_name: None,
+    };
+    let mut i = if scanned == Scanned::Keys { 2 } else { 3 };
+    while i < args.len() {
+        let has_value = i + 1 < args.len();
+        if args.is(i, "count") && has_value {
+            let n = parse_i64(args.arg(i + 1))?;
+            if n < 1 {
+                return Err(CmdError::Syntax);
+            }
+            o.count = n as usize;
+            i += 2;
+        } else if args.is(i, "match") && has_value {
+            o.pattern = Some(args.arg(i + 1)).filter(|p| *p != b"*");
+            i += 2;
+        } else if scanned == Scanned::Keys && args.is(i, "type") && has_value {
+            let name = args.arg(i + 1);
+            if !KNOWN_TYPES
+                .iter()
+                .any(|t| name.eq_ignore_ascii_case(t.as_bytes()))
+            {
+                return Err(CmdError::Owned(format!(
+                    "ERR unknown type name '{}'",
+                    String::from_utf8_lossy(name)
+                )));
+            }
+            o.type_name = Some(name);
+            i += 2;
+        } else if scanned != Scanned::Keys && args.is(i, "novalues") {
+            if scanned != Scanned::Hash {
+                return Err(CmdError::Other(
+                    "ERR NOVALUES option can only be used in HSCAN",
+                ));
+            }
+            o.novalues = true;
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    Ok(o)
+}
+
+/// The start of a SCAN-family reply: the next cursor, then an array header for `n` items.
+pub(super) fn scan_reply_header(ctx: &mut Ctx<'_>, next: u64, n: usize) {
+    ctx.out.array(2);
+    ctx.out.bulk(next.to_string().as_bytes());
+    ctx.out.array(n);
 }
 
 /// Valkey parses SCAN cursors as unsigned 64-bit decimals.

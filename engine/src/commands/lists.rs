@@ -1,7 +1,7 @@
 //! List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LINSERT LREM
 //! LTRIM LPOS LMOVE RPOPLPUSH LMPOP.
 
-use super::typed::{read, remove_if_empty, write, write_or_create};
+use super::typed::{len, read, remove_if_empty, write, write_or_create};
 use super::{Args, CmdError, Ctx, Handler};
 use crate::blocking::{parse_timeout, Serve, ServeFn};
 use crate::keyspace::{Db, Shard};
@@ -17,7 +17,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
         "rpushx" => |c, a| push(c, a, End::Tail, true),
         "lpop" => |c, a| pop(c, a, End::Head, "lpop"),
         "rpop" => |c, a| pop(c, a, End::Tail, "rpop"),
-        "llen" => llen,
+        "llen" => len::<List>,
         "lrange" => lrange,
         "lindex" => lindex,
         "lset" => lset,
@@ -230,15 +230,6 @@ fn pop(ctx: &mut Ctx<'_>, args: &Args<'_>, end: End, name: &'static str) -> Resu
             ctx.out.null();
         }
     }
-    Ok(())
-}
-
-fn llen(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    let key = args.arg(1);
-    let mut shard = ctx.db().lock_key(key);
-    let len = read::<List>(&mut shard, key, ctx.now_ms)?.map_or(0, List::len);
-    drop(shard);
-    ctx.out.integer(len as i64);
     Ok(())
 }
 

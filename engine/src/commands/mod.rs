@@ -18,6 +18,7 @@ mod lcs;
 mod lists;
 mod multidb;
 mod object;
+mod pqsort;
 mod server_cmds;
 mod session;
 mod sets;

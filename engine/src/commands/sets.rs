@@ -2,9 +2,9 @@
 //! SINTERCARD SINTERSTORE SUNION SUNIONSTORE SDIFF SDIFFSTORE SSCAN, following Valkey's
 //! `t_set.c` down to the order replies come in and the encoding *STORE results get.
 
-use super::args::parse_i64;
-use super::keys::parse_cursor;
-use super::typed::{read, remove_if_empty, write};
+use super::args::{parse_i64, random_count};
+use super::keys::{parse_cursor, scan_options, scan_reply_header, Scanned};
+use super::typed::{len, read, remove_if_empty, write};
 use super::{Args, CmdError, Ctx, Handler};
 use crate::config::Encodings;
 use crate::keyspace::{Db, Entry, Shard};
@@ -18,7 +18,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
         "smembers" => smembers,
         "sismember" => sismember,
         "smismember" => smismember,
-        "scard" => scard,
+        "scard" => len::<Set>,
         "spop" => spop,
         "srandmember" => srandmember,
         "smove" => smove,
@@ -110,15 +110,6 @@ fn smismember(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         ctx.out
             .integer(i64::from(set.is_some_and(|s| s.contains(m))));
     }
-    Ok(())
-}
-
-fn scard(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    let key = args.arg(1);
-    let mut shard = ctx.db().lock_key(key);
-    let n = read::<Set>(&mut shard, key, ctx.now_ms)?.map_or(0, Set::len);
-    drop(shard);
-    ctx.out.integer(n as i64);
     Ok(())
 }
 
@@ -227,12 +218,7 @@ fn srandmember(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         }
         return Ok(());
     }
-    let l = args.i64(2)?;
-    if l == i64::MIN {
-        return Err(CmdError::Other(
-            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-        ));
-    }
+    let l = random_count(args)?;
     let (count, uniq) = (l.unsigned_abs() as usize, l >= 0);
     let mut shard = ctx.db().lock_key(key);
     let Some(set) = read::<Set>(&mut shard, key, ctx.now_ms)? else {
@@ -547,66 +533,24 @@ fn union_diff(
     Ok(())
 }
 
-/// The options of HSCAN / SSCAN: `(count, pattern, novalues)`.
-pub(super) fn scan_options(
-    args: &Args<'_>,
-    hash: bool,
-) -> Result<(usize, Option<Vec<u8>>, bool), CmdError> {
-    let (mut count, mut pattern, mut novalues) = (10usize, None, false);
-    let mut i = 3;
-    while i < args.len() {
-        let has_value = i + 1 < args.len();
-        if args.is(i, "count") && has_value {
-            let n = parse_i64(args.arg(i + 1))?;
-            if n < 1 {
-                return Err(CmdError::Syntax);
-            }
-            count = n as usize;
-            i += 2;
-        } else if args.is(i, "match") && has_value {
-            let p = args.arg(i + 1);
-            pattern = (p != b"*").then(|| p.to_vec());
-            i += 2;
-        } else if args.is(i, "novalues") {
-            if !hash {
-                return Err(CmdError::Other(
-                    "ERR NOVALUES option can only be used in HSCAN",
-                ));
-            }
-            novalues = true;
-            i += 1;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
-    Ok((count, pattern, novalues))
-}
-
 fn sscan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let cursor = parse_cursor(args.arg(2))?;
     let key = args.arg(1);
     let mut shard = ctx.db().lock_key(key);
     let Some(set) = read::<Set>(&mut shard, key, ctx.now_ms)? else {
         drop(shard);
-        ctx.out.array(2);
-        ctx.out.bulk(b"0");
-        ctx.out.array(0);
+        scan_reply_header(ctx, 0, 0);
         return Ok(());
     };
-    let (count, pattern, _) = scan_options(args, false)?;
+    let o = scan_options(args, Scanned::Members)?;
     let mut found: Vec<Vec<u8>> = Vec::new();
-    let next = set.scan(cursor, count, |m| {
-        if pattern
-            .as_deref()
-            .is_none_or(|p| crate::glob::glob_match(p, m))
-        {
+    let next = set.scan(cursor, o.count, |m| {
+        if o.pattern.is_none_or(|p| crate::glob::glob_match(p, m)) {
             found.push(m.to_vec());
         }
     });
     drop(shard);
-    ctx.out.array(2);
-    ctx.out.bulk(next.to_string().as_bytes());
-    ctx.out.array(found.len());
+    scan_reply_header(ctx, next, found.len());
     reply_members(ctx, &found);
     Ok(())
 }

@@ -14,6 +14,7 @@
 
 use std::cmp::Ordering;
 
+use super::pqsort::pqsort;
 use super::zsets::score::parse_float;
 use super::{Args, CmdError, Ctx, Handler};
 use crate::keyspace::{Db, Entry, Shard, ShardGuards};
@@ -200,113 +201,6 @@ fn compare(a: &Item, b: &Item, m: Mode) -> Ordering {
         c.reverse()
     } else {
         c
-    }
-}
-
-/// Valkey's `pqsort`: the NetBSD (Bentley–McIlroy) quicksort that only recurses into parts
-/// overlapping positions `lrange..=rrange`. Ported step by step because which of several
-/// equal elements lands in the range depends on the algorithm; parts are kept on an explicit
-/// stack instead of the call stack (they are disjoint, so the order they are done in does
-/// not matter). Positions are compared as in the C code, in units of half an element.
-fn pqsort<T>(v: &mut [T], lrange: i64, rrange: i64, cmp: &impl Fn(&T, &T) -> Ordering) {
-    let lr = 2 * lrange;
-    let rr = 2 * (rrange + 1) - 1;
-    let outside = |a: usize, n: usize| {
-        let (l, r) = (2 * a as i64, 2 * (a + n) as i64 - 1);
-        (lr < l && rr < l) || (lr > r && rr > r)
-    };
-    let med3 = |v: &[T], a: usize, b: usize, c: usize| {
-        if cmp(&v[a], &v[b]) == Ordering::Less {
-            if cmp(&v[b], &v[c]) == Ordering::Less {
-                b
-            } else if cmp(&v[a], &v[c]) == Ordering::Less {
-                c
-            } else {
-                a
-            }
-        } else if cmp(&v[b], &v[c]) == Ordering::Greater {
-            b
-        } else if cmp(&v[a], &v[c]) == Ordering::Less {
-            a
-        } else {
-            c
-        }
-    };
-    let vecswap = |v: &mut [T], a: usize, b: usize, n: usize| {
-        for i in 0..n {
-            v.swap(a + i, b + i);
-        }
-    };
-    let mut todo = vec![(0usize, v.len())];
-    while let Some((a, n)) = todo.pop() {
-        if n < 7 {
-            for pm in a + 1..a + n {
-                let mut pl = pm;
-                while pl > a && cmp(&v[pl - 1], &v[pl]) == Ordering::Greater {
-                    v.swap(pl, pl - 1);
-                    pl -= 1;
-                }
-            }
-            continue;
-        }
-        let mut pm = a + n / 2;
-        if n > 7 {
-            let mut pl = a;
-            let mut pn = a + n - 1;
-            if n > 40 {
-                let d = n / 8;
-                pl = med3(v, pl, pl + d, pl + 2 * d);
-                pm = med3(v, pm - d, pm, pm + d);
-                pn = med3(v, pn - 2 * d, pn - d, pn);
-            }
-            pm = med3(v, pl, pm, pn);
-        }
-        v.swap(a, pm);
-        let (mut pa, mut pb) = (a + 1, a + 1);
-        let (mut pc, mut pd) = (a + n - 1, a + n - 1);
-        loop {
-            while pb <= pc {
-                let r = cmp(&v[pb], &v[a]);
-                if r == Ordering::Greater {
-                    break;
-                }
-                if r == Ordering::Equal {
-                    v.swap(pa, pb);
-                    pa += 1;
-                }
-                pb += 1;
-            }
-            while pb <= pc {
-                let r = cmp(&v[pc], &v[a]);
-                if r == Ordering::Less {
-                    break;
-                }
-                if r == Ordering::Equal {
-                    v.swap(pc, pd);
-                    pd -= 1;
-                }
-                pc -= 1;
-            }
-            if pb > pc {
-                break;
-            }
-            v.swap(pb, pc);
-            pb += 1;
-            pc -= 1;
-        }
-        let pn = a + n;
-        let r = (pa - a).min(pb - pa);
-        vecswap(v, a, pb - r, r);
-        let r = (pd - pc).min(pn - pd - 1);
-        vecswap(v, pb, pn - r, r);
-        let r = pb - pa;
-        if r > 1 && !outside(a, r) {
-            todo.push((a, r));
-        }
-        let r = pd - pc;
-        if r > 1 && !outside(pn - r, r) {
-            todo.push((pn - r, r));
-        }
     }
 }
 
@@ -551,46 +445,6 @@ mod tests {
         assert_eq!(w(b"-inf"), Some(f64::NEG_INFINITY));
         for bad in [&b""[..], b" 3", b"0x10", b"nan", b"1e400", b"1e-400", b"1e"] {
             assert_eq!(w(bad), None, "{:?}", String::from_utf8_lossy(bad));
-        }
-    }
-
-    fn lcg(seed: &mut u64) -> u64 {
-        *seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        *seed >> 33
-    }
-
-    // With a total order the partial sort must put exactly the fully sorted elements in the
-    // requested range, whatever the range and the input shape.
-    #[test]
-    fn pqsort_sorts_the_requested_range() {
-        let mut seed = 7;
-        for n in [0usize, 1, 5, 7, 8, 40, 41, 100, 1000] {
-            for round in 0..20 {
-                let mut v: Vec<u64> = (0..n)
-                    .map(|_| lcg(&mut seed) % (n as u64 / 2 + 1))
-                    .collect();
-                if round == 1 {
-                    v.sort_unstable();
-                }
-                let mut want = v.clone();
-                want.sort_unstable();
-                let a = if n == 0 {
-                    0
-                } else {
-                    lcg(&mut seed) as usize % n
-                };
-                let b = if n == 0 {
-                    0
-                } else {
-                    a + lcg(&mut seed) as usize % (n - a)
-                };
-                pqsort(&mut v, a as i64, b as i64, &|x: &u64, y: &u64| x.cmp(y));
-                if n > 0 {
-                    assert_eq!(v[a..=b], want[a..=b], "n {n} range {a}..={b}");
-                }
-            }
         }
     }
 

@@ -2,7 +2,7 @@
 //! a missing key is `None`, a key of another type is WRONGTYPE, a write copies a shared
 //! payload first, and a write that empties a value deletes its key.
 
-use super::CmdError;
+use super::{Args, CmdError, Ctx};
 use crate::keyspace::{Entry, Shard};
 use crate::sync::Shared;
 use crate::value::Aggregate;
@@ -67,4 +67,14 @@ pub(crate) fn remove_if_empty<T: Aggregate>(shard: &mut Shard, key: &[u8], now_m
         shard.remove(key);
     }
     empty
+}
+
+/// LLEN, HLEN, SCARD and ZCARD: the number of elements at `key`, 0 when it is missing.
+pub(crate) fn len<T: Aggregate>(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    let key = args.arg(1);
+    let mut shard = ctx.db().lock_key(key);
+    let n = read::<T>(&mut shard, key, ctx.now_ms)?.map_or(0, T::len);
+    drop(shard);
+    ctx.out.integer(n as i64);
+    Ok(())
 }

@@ -12,7 +12,8 @@ pub(super) mod score;
 
 use resp::Protocol;
 
-use super::args::parse_i64;
+use super::args::{parse_i64, random_count_with};
+use super::keys::{parse_cursor, scan_options, scan_reply_header, ScanOptions, Scanned};
 use super::{typed, Args, CmdError, Ctx, Handler};
 use crate::keyspace::{Db, Entry, Shard};
 use crate::sync::Shared;
@@ -24,7 +25,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
         "zadd" => |c, a| zadd(c, a, false),
         "zincrby" => |c, a| zadd(c, a, true),
         "zrem" => zrem,
-        "zcard" => zcard,
+        "zcard" => typed::len::<ZSet>,
         "zscore" => zscore,
         "zmscore" => zmscore,
         "zrank" => |c, a| zrank(c, a, false),
@@ -263,15 +264,6 @@ fn zrem(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     Ok(())
 }
 
-fn zcard(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    let key = args.arg(1);
-    let mut shard = ctx.db().lock_key(key);
-    let n = typed::read::<ZSet>(&mut shard, key, ctx.now_ms)?.map_or(0, ZSet::len);
-    drop(shard);
-    ctx.out.integer(n as i64);
-    Ok(())
-}
-
 fn zscore(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let key = args.arg(1);
     let mut shard = ctx.db().lock_key(key);
@@ -285,18 +277,31 @@ fn zscore(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 }
 
 fn zmscore(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    let key = args.arg(1);
-    let mut shard = ctx.db().lock_key(key);
-    let z = typed::read::<ZSet>(&mut shard, key, ctx.now_ms)?;
-    let members = args.from(2);
-    ctx.out.array(members.len());
-    for m in members {
-        match z.and_then(|z| z.score(m)) {
+    let scores = member_scores(ctx, args)?;
+    ctx.out.array(scores.len());
+    for s in scores {
+        match s {
             Some(s) => ctx.out.double(s),
             None => ctx.out.null(),
         }
     }
     Ok(())
+}
+
+/// The scores of the members from argument 2 on in the sorted set at argument 1, `None` for
+/// a missing member or key (ZMSCORE, GEOPOS, GEOHASH).
+pub(super) fn member_scores(
+    ctx: &mut Ctx<'_>,
+    args: &Args<'_>,
+) -> Result<Vec<Option<f64>>, CmdError> {
+    let key = args.arg(1);
+    let mut shard = ctx.db().lock_key(key);
+    let z = typed::read::<ZSet>(&mut shard, key, ctx.now_ms)?;
+    Ok(args
+        .from(2)
+        .iter()
+        .map(|m| z.and_then(|z| z.score(m)))
+        .collect())
 }
 
 fn zrank(ctx: &mut Ctx<'_>, args: &Args<'_>, reverse: bool) -> Result<(), CmdError> {
@@ -335,23 +340,25 @@ fn zrank(ctx: &mut Ctx<'_>, args: &Args<'_>, reverse: bool) -> Result<(), CmdErr
 
 fn zcount(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let range = parse_score_range(args.arg(2), args.arg(3))?;
-    let key = args.arg(1);
-    let mut shard = ctx.db().lock_key(key);
-    let n = typed::read::<ZSet>(&mut shard, key, ctx.now_ms)?.map_or(0, |z| {
-        let (first, end) = z.score_bounds(&range);
-        end - first
-    });
-    drop(shard);
-    ctx.out.integer(n as i64);
-    Ok(())
+    count_between(ctx, args, |z| z.score_bounds(&range))
 }
 
 fn zlexcount(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let range = parse_lex_range(args.arg(2), args.arg(3))?;
+    count_between(ctx, args, |z| z.lex_bounds(&range))
+}
+
+/// The reply of ZCOUNT and ZLEXCOUNT: how many ranks lie in the `first..end` that `bounds`
+/// finds, 0 for a missing key.
+fn count_between(
+    ctx: &mut Ctx<'_>,
+    args: &Args<'_>,
+    bounds: impl FnOnce(&ZSet) -> (usize, usize),
+) -> Result<(), CmdError> {
     let key = args.arg(1);
     let mut shard = ctx.db().lock_key(key);
     let n = typed::read::<ZSet>(&mut shard, key, ctx.now_ms)?.map_or(0, |z| {
-        let (first, end) = z.lex_bounds(&range);
+        let (first, end) = bounds(z);
         end - first
     });
     drop(shard);
@@ -854,19 +861,7 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         }
         return Ok(());
     }
-    let l = args.i64(2)?;
-    if l == i64::MIN {
-        return Err(CmdError::Other(
-            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
-        ));
-    }
-    if args.len() > 4 || (args.len() == 4 && !args.is(3, "withscores")) {
-        return Err(CmdError::Syntax);
-    }
-    let withscores = args.len() == 4;
-    if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&l) {
-        return Err(CmdError::Other("ERR value is out of range"));
-    }
+    let (l, withscores) = random_count_with(args, "withscores")?;
     let mut shard = ctx.db().lock_key(key);
     let Some(z) = typed::read::<ZSet>(&mut shard, key, ctx.now_ms)? else {
         drop(shard);
@@ -916,46 +911,15 @@ fn zrandmember(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 // ---------------------------------------------------------------------------------------
 
 fn zscan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    let cursor = {
-        let s = args.arg(2);
-        std::str::from_utf8(s)
-            .ok()
-            .filter(|t| !t.is_empty() && t.bytes().all(|c| c.is_ascii_digit()))
-            .and_then(|t| t.parse::<u64>().ok())
-            .ok_or(CmdError::Other("ERR invalid cursor"))?
-    };
+    let cursor = parse_cursor(args.arg(2))?;
     let key = args.arg(1);
     let mut shard = ctx.db().lock_key(key);
     let Some(z) = typed::read::<ZSet>(&mut shard, key, ctx.now_ms)? else {
         drop(shard);
-        ctx.out.array(2);
-        ctx.out.bulk(b"0");
-        ctx.out.array(0);
+        scan_reply_header(ctx, 0, 0);
         return Ok(());
     };
-    let mut count = 10usize;
-    let mut pattern: Option<&[u8]> = None;
-    let mut i = 3;
-    while i < args.len() {
-        let has_value = i + 1 < args.len();
-        if args.is(i, "count") && has_value {
-            let n = args.i64(i + 1)?;
-            if n < 1 {
-                return Err(CmdError::Syntax);
-            }
-            count = n as usize;
-            i += 2;
-        } else if args.is(i, "match") && has_value {
-            pattern = Some(args.arg(i + 1)).filter(|p| *p != b"*");
-            i += 2;
-        } else if args.is(i, "novalues") {
-            return Err(CmdError::Other(
-                "ERR NOVALUES option can only be used in HSCAN",
-            ));
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
+    let ScanOptions { count, pattern, .. } = scan_options(args, Scanned::Members)?;
     let mut found: Vec<(Vec<u8>, f64)> = Vec::new();
     let mut next = cursor;
     if z.scans_in_steps() {
@@ -975,9 +939,7 @@ fn zscan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     if let Some(p) = pattern {
         found.retain(|(m, _)| crate::glob::glob_match(p, m));
     }
-    ctx.out.array(2);
-    ctx.out.bulk(next.to_string().as_bytes());
-    ctx.out.array(found.len() * 2);
+    scan_reply_header(ctx, next, found.len() * 2);
     let mut buf = [0u8; resp::double::MAX_DOUBLE_LEN];
     for (m, s) in &found {
         ctx.out.bulk(m);

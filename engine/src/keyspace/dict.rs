@@ -373,6 +373,23 @@ impl<V> Dict<V> {
         }
         v
     }
+
+    /// One HSCAN or SSCAN call: [`Dict::scan`] steps from `cursor` until `count` entries are
+    /// seen, `10 * count` steps are taken or the scan completes (Valkey's bound on one call);
+    /// returns the next cursor.
+    pub fn scan_count(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8], &V)) -> u64 {
+        let (mut cursor, mut seen, mut steps) = (cursor, 0usize, count.saturating_mul(10));
+        loop {
+            cursor = self.scan(cursor, |k, v| {
+                seen += 1;
+                f(k, v);
+            });
+            steps -= 1;
+            if cursor == 0 || steps == 0 || seen >= count {
+                return cursor;
+            }
+        }
+    }
 }
 
 /// Maps a random `u64` onto `0..n` using its high bits (multiply-shift), which stay good even

@@ -592,19 +592,7 @@ impl Set {
     /// table's buckets at `cursor`.
     pub fn scan(&self, cursor: u64, count: usize, mut f: impl FnMut(&[u8])) -> u64 {
         match &self.repr {
-            Repr::Table(d) => {
-                let (mut cursor, mut seen, mut steps) = (cursor, 0usize, count.saturating_mul(10));
-                loop {
-                    cursor = d.scan(cursor, |k, _| {
-                        seen += 1;
-                        f(k);
-                    });
-                    steps -= 1;
-                    if cursor == 0 || steps == 0 || seen >= count {
-                        return cursor;
-                    }
-                }
-            }
+            Repr::Table(d) => d.scan_count(cursor, count, |k, _| f(k)),
             _ => {
                 self.for_each(f);
                 0
