@@ -172,7 +172,7 @@ impl Connection {
             .net_in
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         if !self.parked() {
-            self.run(now_us);
+            self.guarded(now_us, |c| c.run(now_us));
         }
         if self.input.len() as u64 > self.config.client_query_buffer_limit {
             self.close_now(
@@ -225,7 +225,7 @@ impl Connection {
             return std::task::Poll::Ready(());
         }
         if self.blocked.as_ref().is_some_and(|(w, _)| w.ended()) {
-            self.end_block(now_us);
+            self.guarded(now_us, |c| c.end_block(now_us));
             return std::task::Poll::Ready(());
         }
         std::task::Poll::Pending
@@ -273,6 +273,29 @@ impl Connection {
     /// Tells the connection that time `now_us` has come: a finished DEBUG SLEEP replies and
     /// the requests that arrived meanwhile run; a client idle past `timeout` is closed.
     pub fn handle_timeout(&mut self, now_us: u64) {
+        self.guarded(now_us, |c| c.on_timeout(now_us));
+    }
+
+    /// Runs engine work for this client; a panic in it (a bug) closes this connection only,
+    /// logged, instead of the task or worker thread that serves other clients too. Shard
+    /// locks recover from poisoning (`sync::lock`), so the server goes on.
+    fn guarded(&mut self, now_us: u64, work: impl FnOnce(&mut Self)) {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(self)));
+        if let Err(panic) = result {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let why = format!(
+                "Closing client {} after a command panicked: {what}",
+                self.describe()
+            );
+            self.close_now(now_us, &why);
+        }
+    }
+
+    fn on_timeout(&mut self, now_us: u64) {
         self.refresh_config();
         if let Some((waiter, deadline)) = &self.blocked {
             if *deadline > 0 && now_us >= *deadline {

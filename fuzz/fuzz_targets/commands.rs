@@ -211,7 +211,8 @@ fuzz_target!(|data: &[u8]| {
         // the invariant checks below read (CLIENT REPLY OFF/SKIP), or to stop the server
         // (SHUTDOWN: every later reply would be a closed connection).
         let is = |i: usize, word: &[u8]| args.get(i).is_some_and(|a| a.eq_ignore_ascii_case(word));
-        if (is(0, b"debug") && is(1, b"sleep"))
+        // DEBUG PANIC panics on purpose, and libFuzzer aborts on any panic, caught or not.
+        if (is(0, b"debug") && (is(1, b"sleep") || is(1, b"panic")))
             || (is(0, b"client") && is(1, b"reply"))
             || is(0, b"shutdown")
         {

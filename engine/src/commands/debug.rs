@@ -1,5 +1,5 @@
-//! DEBUG subcommands that tests rely on: SLEEP, SET-ACTIVE-EXPIRE, OBJECT. Refused unless
-//! `enable-debug-command` is on, as Valkey does by default.
+//! DEBUG subcommands that tests rely on: SLEEP, SET-ACTIVE-EXPIRE, OBJECT, PANIC. Refused
+//! unless `enable-debug-command` is on, as Valkey does by default.
 
 use super::{Args, CmdError, Ctx, Flow, Handler};
 use crate::sync::Ordering;
@@ -36,6 +36,10 @@ fn debug(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             Ok(())
         }
         3 if args.is(1, "object") => object(ctx, args.arg(2)),
+        // Valkey's DEBUG PANIC crashes the server to test its crash report; here a panicking
+        // command closes only its own connection (see `Connection::receive`), and this is how
+        // that is tested.
+        2 if args.is(1, "panic") => panic!("DEBUG PANIC"),
         _ => Err(CmdError::Owned(format!(
             "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
             String::from_utf8_lossy(args.arg(1))

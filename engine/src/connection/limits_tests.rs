@@ -355,3 +355,18 @@ fn blocked_list_pops_match_valkey() {
     a.handle_timeout(T0);
     assert_eq!(out(&mut a), "*2\r\n$1\r\nt\r\n$1\r\ne\r\n");
 }
+
+#[test]
+fn a_panicking_command_closes_only_its_connection() {
+    let s = server(crate::Config {
+        enable_debug_command: true,
+        ..crate::Config::default()
+    });
+    let mut a = Connection::new(s.clone());
+    talk(&mut a, "SET k v\r\n", T0);
+    a.receive(b"PING\r\nDEBUG PANIC\r\nPING\r\n", T0);
+    assert!(a.should_close() && a.abandoned());
+    assert_eq!(out(&mut a), "", "a half-written batch is not sent");
+    let mut b = Connection::new(s);
+    assert_eq!(talk(&mut b, "GET k\r\nDEBUG PANIC x\r\n", T0), "$1\r\nv\r\n-ERR unknown subcommand or wrong number of arguments for 'PANIC'. Try DEBUG HELP.\r\n");
+}

@@ -476,3 +476,21 @@ fn info_used_memory_follows_the_data() {
     let after = used(&mut c);
     assert!(after < before + 5_000_000, "{before} -> {full} -> {after}");
 }
+
+/// A command that panics (DEBUG PANIC) closes its own connection; the worker thread that
+/// served it goes on serving (one thread, so a dead worker would show).
+#[test]
+fn a_panicking_command_closes_only_its_connection() {
+    let s = start(&["--io-threads", "1"]);
+    let mut victim = raw(s.port);
+    victim.write_all(b"DEBUG PANIC\r\n").unwrap();
+    assert!(read_to_close(victim).is_empty());
+    // Raw sockets with a read timeout: a dead worker must fail the test, not hang it.
+    for _ in 0..3 {
+        let mut c = raw(s.port);
+        c.write_all(b"PING\r\n").unwrap();
+        let mut buf = [0u8; 7];
+        c.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"+PONG\r\n");
+    }
+}
