@@ -99,6 +99,60 @@ pub fn listen_targets(config: &crate::Config) -> Vec<(String, bool)> {
         .collect()
 }
 
+/// File descriptors Valkey keeps in reserve beyond `maxclients` (listeners, files, logs).
+const RESERVED_FDS: u64 = 32;
+
+/// Raises the open-files limit to what `maxclients` needs (plus a reserve), as Valkey does at
+/// start-up; where the hard limit is lower, lowers `maxclients` to fit and returns the
+/// warning lines to log (Valkey's wording).
+pub fn adjust_open_files(config: &mut crate::Config) -> Vec<String> {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let needed = u64::from(config.maxclients) + RESERVED_FDS;
+    let limit = getrlimit(Resource::Nofile);
+    let current = limit.current.unwrap_or(u64::MAX);
+    if current >= needed {
+        return Vec::new();
+    }
+    let hard = limit.maximum.unwrap_or(u64::MAX);
+    let set_limit = |soft: u64, hard: Option<u64>| {
+        setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(soft),
+                maximum: hard,
+            },
+        )
+    };
+    // As Valkey: both limits to what is needed first (its error is part of the warning), then
+    // the soft limit up to the hard one.
+    let set = set_limit(needed, Some(needed));
+    if set.is_ok() {
+        return Vec::new();
+    }
+    let reached = if hard > current && set_limit(hard, limit.maximum).is_ok() {
+        hard
+    } else {
+        current
+    };
+    let reduced = reached.saturating_sub(RESERVED_FDS).max(1);
+    let mut warnings = vec![format!(
+        "You requested maxclients of {} requiring at least {needed} max file descriptors.",
+        config.maxclients
+    )];
+    if let Err(e) = set {
+        let e = std::io::Error::from(e);
+        warnings.push(format!(
+            "Server can't set maximum open files to {needed} because of OS error: {}.",
+            os_text(&e)
+        ));
+    }
+    warnings.push(format!(
+        "Current maximum open files is {reached}. maxclients has been reduced to {reduced} to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'."
+    ));
+    config.maxclients = u32::try_from(reduced).unwrap_or(u32::MAX);
+    warnings
+}
+
 /// How long a shutdown waits for connections to hand over the replies they owe.
 pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -198,13 +252,17 @@ impl Leftovers {
 }
 
 /// Start-up work before listening: checks that `logfile` can be written (Valkey's message
-/// and exit when not) and writes `pidfile` (a warning when it cannot).
-pub fn prepare(server: &Server, now_us: u64) -> Result<Leftovers, String> {
+/// and exit when not), logs `warnings` from the steps before (open-files limit), and writes
+/// `pidfile` (a warning when it cannot).
+pub fn prepare(server: &Server, now_us: u64, warnings: &[String]) -> Result<Leftovers, String> {
     let config = server.config();
     let mut leftovers = Leftovers::default();
     if !config.logfile.is_empty() {
         crate::log::write_line(&config.logfile, "")
             .map_err(|e| format!("Can't open the log file: {}", os_text(&e)))?;
+    }
+    for w in warnings {
+        server.log(now_us, crate::log::Level::Warning, w);
     }
     if !config.pidfile.is_empty() {
         match std::fs::write(&config.pidfile, format!("{}\n", std::process::id())) {
@@ -314,6 +372,42 @@ mod tests {
         assert_eq!(a.run_id.len(), 40);
         assert_ne!(a.run_id, b.run_id);
         assert_eq!((a.runtime.as_str(), a.started_us), ("tokio", 1));
+    }
+
+    #[test]
+    fn open_files_cover_maxclients_or_maxclients_shrinks() {
+        let mut config = Config {
+            maxclients: 100,
+            ..Config::default()
+        };
+        // This process may raise its own soft limit up to the hard one.
+        assert!(adjust_open_files(&mut config).is_empty());
+        assert_eq!(config.maxclients, 100);
+        let hard = rustix::process::getrlimit(rustix::process::Resource::Nofile).maximum;
+        if let Some(hard) = hard.filter(|&h| h < u64::from(u32::MAX) - 64) {
+            let asked = u32::try_from(hard).unwrap() + 1;
+            let mut config = Config {
+                maxclients: asked,
+                ..Config::default()
+            };
+            let warnings = adjust_open_files(&mut config);
+            if warnings.is_empty() {
+                // Privileged (CAP_SYS_RESOURCE): the hard limit itself was raised.
+                assert_eq!(config.maxclients, asked);
+                let now = rustix::process::getrlimit(rustix::process::Resource::Nofile);
+                assert!(now.current >= Some(u64::from(asked) + RESERVED_FDS));
+            } else {
+                assert_eq!(
+                    u64::from(config.maxclients),
+                    hard - RESERVED_FDS,
+                    "{warnings:?}"
+                );
+                assert!(warnings
+                    .last()
+                    .unwrap()
+                    .contains("maxclients has been reduced"));
+            }
+        }
     }
 
     #[test]

@@ -44,13 +44,14 @@ impl Wake for Unpark {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = match startup::config_from_command_line(&args) {
+    let mut config = match startup::config_from_command_line(&args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::FAILURE;
         }
     };
+    let fd_warnings = startup::adjust_open_files(&mut config);
     let threads = startup::worker_threads(&config);
     // SO_REUSEPORT would let a second server silently share a taken port: probe without it.
     let mut addrs = Vec::new();
@@ -76,7 +77,7 @@ fn main() -> ExitCode {
             .with_probes(probes)
             .with_origin(origin),
     );
-    let mut leftovers = match startup::prepare(&server, now_us()) {
+    let mut leftovers = match startup::prepare(&server, now_us(), &fd_warnings) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("{e}");

@@ -33,13 +33,14 @@ fn monotonic_us() -> u64 {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = match startup::config_from_command_line(&args) {
+    let mut config = match startup::config_from_command_line(&args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::FAILURE;
         }
     };
+    let fd_warnings = startup::adjust_open_files(&mut config);
     let threads = startup::worker_threads(&config);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
@@ -59,7 +60,7 @@ fn main() -> ExitCode {
     };
     let origin = startup::origin(&args, "tokio", now_us());
     let server = Arc::new(Server::new(config).with_probes(probes).with_origin(origin));
-    let leftovers = match startup::prepare(&server, now_us()) {
+    let leftovers = match startup::prepare(&server, now_us(), &fd_warnings) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("{e}");

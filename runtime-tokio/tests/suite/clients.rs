@@ -697,6 +697,22 @@ fn half_requests_then_disconnect_leave_no_trace() {
 }
 
 /// The soft limit on open files, for the message when 1,000 connections cannot be opened.
+/// Raises this test process's soft open-files limit to `want` (or its hard limit).
+fn raise_own_open_files_limit(want: u64) {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let limit = getrlimit(Resource::Nofile);
+    if limit.current.is_some_and(|c| c < want) {
+        let target = limit.maximum.map_or(want, |h| h.min(want));
+        let _ = setrlimit(
+            Resource::Nofile,
+            Rlimit {
+                current: Some(target),
+                maximum: limit.maximum,
+            },
+        );
+    }
+}
+
 fn open_files_limit() -> String {
     std::fs::read_to_string("/proc/self/limits")
         .ok()
@@ -711,6 +727,8 @@ fn open_files_limit() -> String {
 #[test]
 fn a_thousand_connections_at_once() {
     const N: usize = 1000;
+    // The client side needs 1,000 descriptors too; a default soft limit of 1024 is too tight.
+    raise_own_open_files_limit(4096);
     let s = start(&[]);
     let mut socks: Vec<TcpStream> = (0..N)
         .map(|i| {

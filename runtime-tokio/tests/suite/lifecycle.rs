@@ -494,3 +494,54 @@ fn a_panicking_command_closes_only_its_connection() {
         assert_eq!(&buf, b"+PONG\r\n");
     }
 }
+
+/// Under `ulimit -n 256` maxclients 10000 cannot be honoured: as Valkey, the server says so
+/// in three log lines and lowers maxclients to 256 - 32.
+#[test]
+fn a_low_open_files_limit_lowers_maxclients_with_valkeys_warning() {
+    let dir = scratch("ulimit");
+    let log = dir.join("ferrokey.log");
+    let port = free_port();
+    let mut child = Command::new("sh")
+        .args(["-c", "ulimit -n 256 && exec \"$0\" \"$@\"", crate::BIN])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--logfile",
+            log.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("starting:") {
+            break text;
+        }
+        assert!(Instant::now() < deadline, "no start-up line: {text}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let started = text.contains(&format!("127.0.0.1:{port}"));
+    if started {
+        let mut c = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+            .unwrap()
+            .get_connection()
+            .unwrap();
+        let max: Vec<String> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("maxclients")
+            .query(&mut c)
+            .unwrap();
+        assert_eq!(max[1], "224");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    for line in [
+        "You requested maxclients of 10000 requiring at least 10032 max file descriptors.",
+        "Current maximum open files is 256. maxclients has been reduced to 224 to compensate for low ulimit. If you need higher maxclients increase 'ulimit -n'.",
+    ] {
+        assert!(text.contains(line), "{text}");
+    }
+}
