@@ -41,6 +41,46 @@ pub fn origin(args: &[String], runtime: &str, now_us: u64) -> crate::Origin {
     }
 }
 
+/// The wall clock in Unix microseconds: the time the runtimes hand the engine.
+pub fn now_us() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64)
+}
+
+/// A monotonic clock in microseconds (per-command timing for INFO commandstats).
+pub fn monotonic_us() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_micros() as u64
+}
+
+/// What both binaries do before their runtime starts: the configuration from the command
+/// line (open-files limit adjusted for maxclients), the shared `Server` with the probes and
+/// this run's origin, and the start-up files. `Err` is the message to print before exiting
+/// with a failure.
+pub fn boot(
+    args: &[String],
+    runtime: &str,
+) -> Result<(crate::sync::Arc<Server>, Leftovers), String> {
+    let mut config = config_from_command_line(args)?;
+    let warnings = adjust_open_files(&mut config);
+    let probes = crate::Probes {
+        monotonic_us: Some(monotonic_us),
+        used_memory: Some(crate::alloc::allocated),
+        ..crate::Probes::default()
+    };
+    let server = crate::sync::Arc::new(
+        Server::new(config)
+            .with_probes(probes)
+            .with_origin(origin(args, runtime, now_us())),
+    );
+    let leftovers = prepare(&server, now_us(), &warnings)?;
+    Ok((server, leftovers))
+}
+
 /// Reads the configuration from the command line: the file (if named) and the options.
 pub fn config_from_command_line(args: &[String]) -> Result<crate::Config, String> {
     let (path, options) = split_command_line(args);

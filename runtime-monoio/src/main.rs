@@ -9,29 +9,19 @@ use std::net::{SocketAddr, TcpListener as StdListener};
 use std::os::unix::net::UnixListener as StdUnixListener;
 use std::pin::pin;
 use std::process::ExitCode;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use engine::log::Level;
-use engine::{startup, Connection, Probes, Server};
+use engine::startup::{self, now_us};
+use engine::{Connection, Server};
 use monoio::io::{AsyncReadRent, AsyncWriteRent, AsyncWriteRentExt, Split, Splitable};
 use monoio::net::{ListenerOpts, TcpListener, UnixListener};
 
 /// Counts live bytes for INFO used_memory.
 #[global_allocator]
 static ALLOCATOR: engine::alloc::Counting = engine::alloc::Counting;
-
-fn now_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as u64)
-}
-
-fn monotonic_us() -> u64 {
-    static START: OnceLock<Instant> = OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_micros() as u64
-}
 
 /// Wakes a parked thread: lets the main thread wait on the engine's shutdown future.
 struct Unpark(std::thread::Thread);
@@ -44,14 +34,15 @@ impl Wake for Unpark {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut config = match startup::config_from_command_line(&args) {
-        Ok(c) => c,
+    // The I/O driver is known once the workers started; INFO says "monoio".
+    let (server, mut leftovers) = match startup::boot(&args, "monoio") {
+        Ok(booted) => booted,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::FAILURE;
         }
     };
-    let fd_warnings = startup::adjust_open_files(&mut config);
+    let config = server.config();
     let threads = startup::worker_threads(&config);
     // SO_REUSEPORT would let a second server silently share a taken port: probe without it.
     let mut addrs = Vec::new();
@@ -65,25 +56,6 @@ fn main() -> ExitCode {
             }
         }
     }
-    let probes = Probes {
-        monotonic_us: Some(monotonic_us),
-        used_memory: Some(engine::alloc::allocated),
-        ..Probes::default()
-    };
-    // The I/O driver is known once the workers started; "monoio" until then.
-    let origin = startup::origin(&args, "monoio", now_us());
-    let server = Arc::new(
-        Server::new(config.clone())
-            .with_probes(probes)
-            .with_origin(origin),
-    );
-    let mut leftovers = match startup::prepare(&server, now_us(), &fd_warnings) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
     // One unix listener, accepted on by every worker.
     let unix = match startup::unix_socket(&config) {
         Some(path) => {

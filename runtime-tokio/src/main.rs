@@ -5,13 +5,13 @@
 
 use std::future::poll_fn;
 use std::process::ExitCode;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::task::Poll;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use engine::log::Level;
-use engine::startup::{self, Leftovers};
-use engine::{Connection, Probes, Server};
+use engine::startup::{self, now_us, Leftovers};
+use engine::{Connection, Server};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::signal::unix::{signal, Signal, SignalKind};
@@ -20,28 +20,16 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 #[global_allocator]
 static ALLOCATOR: engine::alloc::Counting = engine::alloc::Counting;
 
-fn now_us() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_micros() as u64)
-}
-
-fn monotonic_us() -> u64 {
-    static START: OnceLock<Instant> = OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_micros() as u64
-}
-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut config = match startup::config_from_command_line(&args) {
-        Ok(c) => c,
+    let (server, leftovers) = match startup::boot(&args, "tokio") {
+        Ok(booted) => booted,
         Err(e) => {
             eprintln!("{e}");
             return ExitCode::FAILURE;
         }
     };
-    let fd_warnings = startup::adjust_open_files(&mut config);
-    let threads = startup::worker_threads(&config);
+    let threads = startup::worker_threads(&server.config());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
         .enable_all()
@@ -50,20 +38,6 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("cannot start the tokio runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let probes = Probes {
-        monotonic_us: Some(monotonic_us),
-        used_memory: Some(engine::alloc::allocated),
-        ..Probes::default()
-    };
-    let origin = startup::origin(&args, "tokio", now_us());
-    let server = Arc::new(Server::new(config).with_probes(probes).with_origin(origin));
-    let leftovers = match startup::prepare(&server, now_us(), &fd_warnings) {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("{e}");
             return ExitCode::FAILURE;
         }
     };
