@@ -5,7 +5,7 @@
 use super::args::{parse_i64, random_count_with};
 use super::float::{add_increment, parse_increment};
 use super::keys::{parse_cursor, scan_options, scan_reply_header, Scanned};
-use super::typed::{len, read, remove_if_empty, write, write_or_create};
+use super::typed::{len, read, remove_each, write_or_create};
 use super::{Args, CmdError, Ctx, Handler};
 use crate::value::Hash;
 
@@ -16,7 +16,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
         "hsetnx" => hsetnx,
         "hget" => hget,
         "hmget" => hmget,
-        "hdel" => hdel,
+        "hdel" => |c, a| remove_each(c, a, Hash::remove),
         "hlen" => len::<Hash>,
         "hstrlen" => hstrlen,
         "hexists" => hexists,
@@ -91,19 +91,6 @@ fn hmget(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             None => ctx.out.null(),
         }
     }
-    Ok(())
-}
-
-fn hdel(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    let key = args.arg(1);
-    let mut shard = ctx.db().lock_key(key);
-    let removed = match write::<Hash>(&mut shard, key, ctx.now_ms)? {
-        None => 0,
-        Some(h) => args.from(2).iter().filter(|f| h.remove(f)).count(),
-    };
-    remove_if_empty::<Hash>(&mut shard, key, ctx.now_ms);
-    drop(shard);
-    ctx.out.integer(removed as i64);
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use crate::value::{Set, Value};
 pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
         "sadd" => sadd,
-        "srem" => srem,
+        "srem" => |c, a| super::typed::remove_each(c, a, Set::remove),
         "smembers" => smembers,
         "sismember" => sismember,
         "smismember" => smismember,
@@ -62,19 +62,6 @@ fn sadd(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let added = members.iter().filter(|m| set.add(m, &enc)).count();
     drop(shard);
     ctx.out.integer(added as i64);
-    Ok(())
-}
-
-fn srem(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    let key = args.arg(1);
-    let mut shard = ctx.db().lock_key(key);
-    let removed = match write::<Set>(&mut shard, key, ctx.now_ms)? {
-        None => 0,
-        Some(set) => args.from(2).iter().filter(|m| set.remove(m)).count(),
-    };
-    remove_if_empty::<Set>(&mut shard, key, ctx.now_ms);
-    drop(shard);
-    ctx.out.integer(removed as i64);
     Ok(())
 }
 

@@ -78,3 +78,22 @@ pub(crate) fn len<T: Aggregate>(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<()
     ctx.out.integer(n as i64);
     Ok(())
 }
+
+/// HDEL / SREM / ZREM: removes each argument from the third on from the value at `key` with
+/// `remove`, deletes an emptied key, and replies how many were there.
+pub(crate) fn remove_each<T: Aggregate>(
+    ctx: &mut Ctx<'_>,
+    args: &Args<'_>,
+    remove: fn(&mut T, &[u8]) -> bool,
+) -> Result<(), CmdError> {
+    let key = args.arg(1);
+    let mut shard = ctx.db().lock_key(key);
+    let removed = match write::<T>(&mut shard, key, ctx.now_ms)? {
+        None => 0,
+        Some(v) => args.from(2).iter().filter(|m| remove(v, m)).count(),
+    };
+    remove_if_empty::<T>(&mut shard, key, ctx.now_ms);
+    drop(shard);
+    ctx.out.integer(removed as i64);
+    Ok(())
+}

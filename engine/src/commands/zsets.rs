@@ -24,7 +24,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
         "zadd" => |c, a| zadd(c, a, false),
         "zincrby" => |c, a| zadd(c, a, true),
-        "zrem" => zrem,
+        "zrem" => |c, a| super::typed::remove_each(c, a, ZSet::remove),
         "zcard" => typed::len::<ZSet>,
         "zscore" => zscore,
         "zmscore" => zmscore,
@@ -240,29 +240,6 @@ fn zadd(ctx: &mut Ctx<'_>, args: &Args<'_>, zincrby: bool) -> Result<(), CmdErro
 // ---------------------------------------------------------------------------------------
 // Single-key reads
 // ---------------------------------------------------------------------------------------
-
-fn zrem(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    let key = args.arg(1);
-    let mut shard = ctx.db().lock_key(key);
-    let Some(z) = typed::write::<ZSet>(&mut shard, key, ctx.now_ms)? else {
-        drop(shard);
-        ctx.out.integer(0);
-        return Ok(());
-    };
-    let mut removed = 0;
-    for m in args.from(2) {
-        if z.remove(m) {
-            removed += 1;
-            if z.is_empty() {
-                break;
-            }
-        }
-    }
-    typed::remove_if_empty::<ZSet>(&mut shard, key, ctx.now_ms);
-    drop(shard);
-    ctx.out.integer(removed);
-    Ok(())
-}
 
 fn zscore(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let key = args.arg(1);
