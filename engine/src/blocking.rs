@@ -238,6 +238,11 @@ impl Queues {
         }
     }
 
+    /// Marks every key someone waits on (SWAPDB brought in a whole new set of keys).
+    pub fn touch_all(&mut self) {
+        self.ready = self.by_key.keys().cloned().collect();
+    }
+
     /// True when a write since the lock was taken may have satisfied a waiter.
     pub fn has_ready(&self) -> bool {
         !self.ready.is_empty()

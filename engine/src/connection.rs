@@ -49,6 +49,10 @@ pub struct ClientState {
     pub authenticated: bool,
     /// What other clients see of this one (name, flags, counters).
     pub handle: Arc<ClientHandle>,
+    /// The transaction being queued, between MULTI and EXEC.
+    pub multi: Option<crate::commands::Multi>,
+    /// The keys this client WATCHes.
+    pub watch: crate::watch::ClientWatches,
 }
 
 impl ClientState {
@@ -142,6 +146,8 @@ impl Connection {
                 reply: ReplyMode::On,
                 authenticated,
                 handle,
+                multi: None,
+                watch: Default::default(),
             },
             closing: false,
             abandoned: false,
@@ -439,6 +445,7 @@ impl Connection {
                         now_ms: now_us / 1000,
                         now_us,
                         flow: Flow::Continue,
+                        held: None,
                     };
                     let started = clock.map(|c| c());
                     let done = execute(&mut ctx, &argv);
@@ -553,6 +560,10 @@ impl Drop for Connection {
             *lock(&self.state.handle.blocked) = None;
             crate::blocking::withdraw(&self.server, &waiter, self.last_input_us / 1000);
         }
+        let server = &self.server;
+        crate::watch::unwatch_all(&mut self.state.watch, |db, key| {
+            server.db(db).map(|db| db.lock_key(key))
+        });
         self.server.retire_client(self.state.id);
     }
 }

@@ -21,6 +21,7 @@ pub mod startup;
 pub mod stats;
 pub mod sync;
 pub mod value;
+pub mod watch;
 
 pub use config::Config;
 pub use connection::Connection;

@@ -9,6 +9,10 @@
 //! - `sort ` compare after sorting the elements of reply arrays, nested ones too (KEYS, SCAN);
 //! - `shape ` compare only the reply's type (SCAN cursors differ by design).
 //!
+//! `@N ` before the marker runs the line on connection N (1 to 9, opened on first use; both
+//! sides share one server), and `@N READ` compares the next frame connection N receives
+//! without sending anything (pub/sub messages, the later frames of `SUBSCRIBE a b`).
+//!
 //! `FERROKEY_DIFF_ONLY=<name>` runs only `<name>.txt`.
 //!
 //! Without the reference server the test is skipped with a message, unless
@@ -119,23 +123,49 @@ fn read_frame(sock: &mut TcpStream, buf: &mut Vec<u8>) -> Frame {
     }
 }
 
-fn engine_frame(conn: &mut Connection, request: &[u8]) -> Frame {
-    conn.receive(request, now_us());
-    let mut out = Vec::new();
-    conn.take_output(&mut out);
-    // A blocking command that timed out on Valkey (BLPOP k 0.01): wait out its deadline.
-    if out.is_empty() {
-        if let Some(deadline) = conn.poll_timeout() {
-            std::thread::sleep(Duration::from_micros(deadline.saturating_sub(now_us())));
-            conn.handle_timeout(now_us().max(deadline));
-            conn.take_output(&mut out);
+/// One engine connection and the reply bytes it produced that no script line has read yet.
+struct EngineConn {
+    conn: Connection,
+    pending: Vec<u8>,
+}
+
+impl EngineConn {
+    /// The next complete frame: pending output first, then what the connection has ready
+    /// (pushed messages, a served blocked command), then a passed deadline (BLPOP k 0.01).
+    fn frame(&mut self) -> Frame {
+        for attempt in 0..3 {
+            if let Some((frame, used)) = decode(&self.pending, &DecodeLimits::default()).unwrap() {
+                self.pending.drain(..used);
+                return frame;
+            }
+            match attempt {
+                0 => {
+                    let waker = std::task::Waker::noop();
+                    let _ = self
+                        .conn
+                        .poll_ready(&mut std::task::Context::from_waker(waker), now_us());
+                }
+                _ => {
+                    if let Some(deadline) = self.conn.poll_timeout() {
+                        std::thread::sleep(Duration::from_micros(
+                            deadline.saturating_sub(now_us()),
+                        ));
+                        self.conn.handle_timeout(now_us().max(deadline));
+                    }
+                }
+            }
+            self.conn.take_output(&mut self.pending);
+            self.conn.output_written();
         }
+        panic!("engine did not reply");
     }
-    let (frame, used) = decode(&out, &DecodeLimits::default())
-        .unwrap()
-        .expect("engine replied");
-    assert_eq!(used, out.len(), "engine wrote more than one reply");
-    frame
+
+    fn request(&mut self, request: &[u8]) -> Frame {
+        self.conn.receive(request, now_us());
+        self.conn.take_output(&mut self.pending);
+        self.conn.output_written();
+        self.frame()
+    }
 }
 
 fn sorted(frame: Frame) -> Frame {
@@ -182,20 +212,34 @@ enum Mode {
     Shape,
 }
 
+/// One connection to the reference server.
+struct ValkeyConn {
+    sock: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl ValkeyConn {
+    fn open(port: u16) -> Self {
+        let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        sock.set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        Self {
+            sock,
+            buf: Vec::new(),
+        }
+    }
+}
+
 /// Runs one script; returns the number of compared commands.
 fn run_script(path: &Path, valkey: &Valkey) -> usize {
     let text = std::fs::read(path).unwrap();
-    let mut sock = TcpStream::connect(("127.0.0.1", valkey.port)).unwrap();
-    sock.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut vbuf = Vec::new();
-    sock.write_all(b"*1\r\n$8\r\nFLUSHALL\r\n").unwrap();
-    read_frame(&mut sock, &mut vbuf);
     let config = Config {
         enable_debug_command: true,
         ..Config::default()
     };
-    let mut conn = Connection::new(Arc::new(Server::new(config)));
+    let server = Arc::new(Server::new(config));
+    // Connection `n` of the script is `conns[n - 1]` on both sides, opened when first used.
+    let mut conns: Vec<(ValkeyConn, EngineConn)> = Vec::new();
     let mut compared = 0;
     for (n, raw) in text.split(|&b| b == b'\n').enumerate() {
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -203,6 +247,24 @@ fn run_script(path: &Path, valkey: &Valkey) -> usize {
         if trimmed.is_empty() || trimmed.starts_with(b"#") {
             continue;
         }
+        // `@N ` runs the line on connection N (1 to 9).
+        let (which, trimmed) = match trimmed {
+            [b'@', d @ b'1'..=b'9', b' ', rest @ ..] => (usize::from(d - b'0'), rest),
+            _ => (1, trimmed),
+        };
+        while conns.len() < which {
+            let mut v = ValkeyConn::open(valkey.port);
+            if conns.is_empty() {
+                v.sock.write_all(b"*1\r\n$8\r\nFLUSHALL\r\n").unwrap();
+                read_frame(&mut v.sock, &mut v.buf);
+            }
+            let e = EngineConn {
+                conn: Connection::new(server.clone()),
+                pending: Vec::new(),
+            };
+            conns.push((v, e));
+        }
+        let (vconn, econn) = &mut conns[which - 1];
         let (mode, cmd) = if let Some(rest) = trimmed.strip_prefix(b"~ ") {
             (Mode::Ignore, rest)
         } else if let Some(rest) = trimmed.strip_prefix(b"sort ") {
@@ -212,18 +274,25 @@ fn run_script(path: &Path, valkey: &Valkey) -> usize {
         } else {
             (Mode::Exact, trimmed)
         };
-        let mut parser = RequestParser::default();
-        let mut line_buf = cmd.to_vec();
-        line_buf.extend_from_slice(b"\r\n");
-        let args: Vec<Vec<u8>> = match parser.parse(&line_buf) {
-            Ok(Some(req)) => req.iter().map(<[u8]>::to_vec).collect(),
-            other => panic!("{}:{}: bad script line: {other:?}", path.display(), n + 1),
+        let (want, got) = if cmd == b"READ" {
+            // A frame the connection receives without sending anything (pub/sub messages).
+            (read_frame(&mut vconn.sock, &mut vconn.buf), econn.frame())
+        } else {
+            let mut parser = RequestParser::default();
+            let mut line_buf = cmd.to_vec();
+            line_buf.extend_from_slice(b"\r\n");
+            let args: Vec<Vec<u8>> = match parser.parse(&line_buf) {
+                Ok(Some(req)) => req.iter().map(<[u8]>::to_vec).collect(),
+                other => panic!("{}:{}: bad script line: {other:?}", path.display(), n + 1),
+            };
+            let mut request = Vec::new();
+            resp::encode_command(&mut request, &args);
+            vconn.sock.write_all(&request).unwrap();
+            (
+                read_frame(&mut vconn.sock, &mut vconn.buf),
+                econn.request(&request),
+            )
         };
-        let mut request = Vec::new();
-        resp::encode_command(&mut request, &args);
-        sock.write_all(&request).unwrap();
-        let want = read_frame(&mut sock, &mut vbuf);
-        let got = engine_frame(&mut conn, &request);
         let (want, got) = match mode {
             Mode::Ignore => continue,
             Mode::Exact => (want, got),
@@ -252,6 +321,17 @@ fn run_script(path: &Path, valkey: &Valkey) -> usize {
             show(&want)
         );
         compared += 1;
+    }
+    for (i, (v, e)) in conns.iter_mut().enumerate() {
+        e.conn.take_output(&mut e.pending);
+        assert!(
+            e.pending.is_empty() && v.buf.is_empty(),
+            "{}: connection {} has frames no line read: ferrokey {:?}, valkey {:?}",
+            path.display(),
+            i + 1,
+            String::from_utf8_lossy(&e.pending),
+            String::from_utf8_lossy(&v.buf)
+        );
     }
     compared
 }

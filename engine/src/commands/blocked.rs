@@ -17,6 +17,11 @@ pub(super) fn block(
     deadline: u64,
     serve: ServeFn,
 ) {
+    // Inside a transaction nothing waits: the command answers as if it had timed out.
+    if ctx.in_exec() {
+        ctx.out.null_array();
+        return;
+    }
     let waiter = Arc::new(Waiter::new(
         ctx.client.handle.clone(),
         ctx.client.db,

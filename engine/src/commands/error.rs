@@ -36,7 +36,12 @@ pub enum CmdError {
 impl CmdError {
     /// Writes the error reply.
     pub fn write(&self, out: &mut ReplyWriter<'_>) {
-        let text: std::borrow::Cow<'_, [u8]> = match self {
+        out.error(&self.text());
+    }
+
+    /// The error text, code first (`ERR …`, `WRONGTYPE …`).
+    pub fn text(&self) -> std::borrow::Cow<'_, [u8]> {
+        match self {
             Self::Syntax => b"ERR syntax error"[..].into(),
             Self::NotInteger => b"ERR value is not an integer or out of range"[..].into(),
             Self::NotFloat => b"ERR value is not a valid float"[..].into(),
@@ -55,7 +60,6 @@ impl CmdError {
             Self::DbIndexOutOfRange => b"ERR DB index is out of range"[..].into(),
             Self::Other(t) => t.as_bytes().into(),
             Self::Owned(t) => t.as_bytes().into(),
-        };
-        out.error(&text);
+        }
     }
 }

@@ -92,12 +92,10 @@ fn server(ctx: &Ctx<'_>, t: &mut String) {
 
 /// Keys some client is blocked on, over all databases (INFO total_blocking_keys).
 fn blocking_keys(ctx: &Ctx<'_>) -> usize {
-    ctx.server
-        .dbs()
-        .iter()
+    (0..ctx.server.dbs().len())
         .map(|db| {
             (0..crate::keyspace::SHARDS)
-                .map(|i| db.shards().lock_one(i).waiters().keys())
+                .map(|i| ctx.db_at(db).lock_one(i).waiters().keys())
                 .sum::<usize>()
         })
         .sum()
@@ -213,10 +211,11 @@ fn errorstats(ctx: &Ctx<'_>, t: &mut String) {
 
 fn keyspace(ctx: &Ctx<'_>, t: &mut String) {
     t.push_str("# Keyspace\r\n");
-    for (i, db) in ctx.server.dbs().iter().enumerate() {
+    for i in 0..ctx.server.dbs().len() {
+        let db = ctx.db_at(i);
         let (mut keys, mut expires, mut ttl_sum, mut ttl_shards) = (0, 0, 0u128, 0u128);
         for s in 0..SHARDS {
-            let shard = db.shards().lock_one(s);
+            let shard = db.lock_one(s);
             keys += shard.len();
             expires += shard.volatile_len();
             if shard.avg_ttl > 0 {

@@ -83,14 +83,11 @@ fn keys(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let all = pattern == b"*";
     let mut found: Vec<Vec<u8>> = Vec::new();
     for i in 0..SHARDS {
-        ctx.db()
-            .shards()
-            .lock_one(i)
-            .for_each_live(ctx.now_ms, |k, _| {
-                if all || crate::glob::glob_match(pattern, k) {
-                    found.push(k.to_vec());
-                }
-            });
+        ctx.db().lock_one(i).for_each_live(ctx.now_ms, |k, _| {
+            if all || crate::glob::glob_match(pattern, k) {
+                found.push(k.to_vec());
+            }
+        });
     }
     ctx.out.array(found.len());
     for k in &found {
@@ -117,7 +114,7 @@ fn scan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let mut visited = 0usize;
     let budget = count.saturating_mul(10);
     let next = loop {
-        let mut guard = ctx.db().shards().lock_one(shard);
+        let mut guard = ctx.db().lock_one(shard);
         inner = guard.scan(inner, ctx.now_ms, |k, e| {
             visited += 1;
             let type_ok =
@@ -243,7 +240,6 @@ fn randomkey(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
     let start = (ctx.now_us as usize) % SHARDS;
     let key = (0..SHARDS).find_map(|i| {
         ctx.db()
-            .shards()
             .lock_one((start + i) % SHARDS)
             .random_key(ctx.now_ms)
     });
@@ -422,15 +418,15 @@ fn flush_mode(args: &Args<'_>) -> Result<(), CmdError> {
 
 fn flushdb(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     flush_mode(args)?;
-    ctx.db().shards().lock_all().for_each(|s| s.clear());
+    ctx.db().lock_all().for_each(|s| s.clear());
     ctx.ok();
     Ok(())
 }
 
 fn flushall(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     flush_mode(args)?;
-    for db in ctx.server.dbs() {
-        db.shards().lock_all().for_each(|s| s.clear());
+    for i in 0..ctx.server.dbs().len() {
+        ctx.db_at(i).lock_all().for_each(|s| s.clear());
     }
     ctx.ok();
     Ok(())

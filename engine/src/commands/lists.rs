@@ -625,6 +625,11 @@ fn blmove(
     if lmove_locked(ctx, &mut guards, args, from, to)? {
         return Ok(());
     }
+    if ctx.in_exec() {
+        // As in Valkey, a null bulk string here (not the null array of a timeout).
+        ctx.out.null();
+        return Ok(());
+    }
     let serve: ServeFn = Box::new(|shard, key, waiter, now_ms| {
         if !matches!(read::<List>(shard, key, now_ms), Ok(Some(l)) if !l.is_empty()) {
             return Serve::Empty;

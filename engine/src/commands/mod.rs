@@ -16,6 +16,7 @@ mod info;
 mod keys;
 mod lcs;
 mod lists;
+mod multi;
 mod multidb;
 mod object;
 mod pqsort;
@@ -32,9 +33,11 @@ use resp::ReplyWriter;
 
 pub(crate) use args::Args;
 pub use error::CmdError;
+pub use multi::Multi;
 use table::CommandSpec;
 
 use crate::connection::ClientState;
+use crate::keyspace::DbRef;
 use crate::server::Server;
 
 /// What the connection does after a command.
@@ -64,12 +67,26 @@ pub(crate) struct Ctx<'a> {
     /// Unix time in microseconds (TIME).
     pub now_us: u64,
     pub flow: Flow,
+    /// The shards the running transaction holds (EXEC), lent to its commands; `None` outside
+    /// a transaction, where commands lock what they need themselves.
+    pub held: Option<&'a (dyn crate::keyspace::Lend + 'a)>,
 }
 
 impl<'a> Ctx<'a> {
     /// The client's selected database.
-    pub fn db(&self) -> &'a crate::keyspace::Db {
-        self.server.db(self.client.db).expect("selected db exists")
+    pub fn db(&self) -> DbRef<'a> {
+        self.db_at(self.client.db)
+    }
+
+    /// Database `index` (a valid one: callers check the range first).
+    pub fn db_at(&self, index: usize) -> DbRef<'a> {
+        let db = self.server.db(index).expect("db index checked");
+        DbRef::new(db, index, self.held)
+    }
+
+    /// True while EXEC runs this command: blocking commands answer at once instead.
+    pub fn in_exec(&self) -> bool {
+        self.held.is_some()
     }
 
     /// `+OK`.
@@ -103,6 +120,7 @@ fn handler(name: &str) -> Option<Handler> {
         .or_else(|| hyperloglog::handler(name))
         .or_else(|| geo::handler(name))
         .or_else(|| sort::handler(name))
+        .or_else(|| multi::handler(name))
 }
 
 /// True for commands this server answers; COMMAND lists only these.
@@ -126,12 +144,34 @@ pub(crate) fn execute(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> Executed {
         ran: false,
     };
     if let Err(e) = dispatch(ctx, &args, &mut done) {
-        e.write(&mut ctx.out);
+        if done.ran {
+            e.write(&mut ctx.out);
+        } else {
+            // Rejected before running: inside MULTI, EXEC will refuse the transaction.
+            multi::reject(ctx, done.name, &e);
+        }
     }
     done
 }
 
 fn dispatch(ctx: &mut Ctx<'_>, args: &Args<'_>, done: &mut Executed) -> Result<(), CmdError> {
+    let spec = resolve(ctx, args, done)?;
+    if ctx.client.multi.is_some() && !multi::runs_at_once(spec) {
+        // Queued, not run: counted when EXEC runs it.
+        done.name = None;
+        return multi::queue(ctx, spec, args);
+    }
+    done.ran = true;
+    run(ctx, spec, args)
+}
+
+/// The command a request names, after the login, unknown-command and arity checks (in
+/// Valkey's order).
+fn resolve(
+    ctx: &mut Ctx<'_>,
+    args: &Args<'_>,
+    done: &mut Executed,
+) -> Result<&'static CommandSpec, CmdError> {
     let name = args.arg(0);
     let spec = table::lookup(name).filter(|s| implemented(s));
     // Before a login only AUTH, HELLO, QUIT and RESET are known; Valkey answers NOAUTH ahead
@@ -166,8 +206,12 @@ fn dispatch(ctx: &mut Ctx<'_>, args: &Args<'_>, done: &mut Executed) -> Result<(
     if !table::arity_ok(spec, args.len()) {
         return Err(CmdError::WrongArity(spec.name));
     }
+    Ok(spec)
+}
+
+/// Runs a resolved command (directly, or queued by MULTI and run by EXEC).
+fn run(ctx: &mut Ctx<'_>, spec: &'static CommandSpec, args: &Args<'_>) -> Result<(), CmdError> {
     let run = handler(spec.name).ok_or(CmdError::WrongArity(spec.name))?;
-    done.ran = true;
     // CLIENT NO-TOUCH ON: this client's reads leave access times alone, except TOUCH.
     let no_touch = ctx
         .client

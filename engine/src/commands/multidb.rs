@@ -30,7 +30,7 @@ fn with_two_shards<R>(
     dst_key: &[u8],
     f: impl FnOnce(&mut Shard, &mut Shard) -> R,
 ) -> R {
-    let (da, db) = (&ctx.server.dbs()[a], &ctx.server.dbs()[b]);
+    let (da, db) = (ctx.db_at(a), ctx.db_at(b));
     if a < b {
         let mut src = da.lock_key(src_key);
         let mut dst = db.lock_key(dst_key);
@@ -140,10 +140,10 @@ fn swapdb(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     }
     let (lo, hi) = (a.min(b) as usize, a.max(b) as usize);
     if lo != hi {
-        let mut first = ctx.server.dbs()[lo].shards().lock_all();
-        let mut second = ctx.server.dbs()[hi].shards().lock_all();
+        let mut first = ctx.db_at(lo).lock_all();
+        let mut second = ctx.db_at(hi).lock_all();
         for i in 0..crate::keyspace::SHARDS {
-            std::mem::swap(first.get_mut(i), second.get_mut(i));
+            first.get_mut(i).swap_data(second.get_mut(i));
         }
     }
     ctx.ok();

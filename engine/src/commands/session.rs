@@ -61,6 +61,7 @@ pub(super) fn printable(s: &[u8]) -> bool {
 
 /// `RESET`: back to a fresh connection's state (db 0, RESP2, no name, replies on).
 fn reset(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
+    super::multi::reset(ctx);
     ctx.client.select(0);
     ctx.client.set_protocol(Protocol::Resp2);
     ctx.out.set_protocol(Protocol::Resp2);

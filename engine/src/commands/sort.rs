@@ -221,7 +221,7 @@ fn sort(ctx: &mut Ctx<'_>, args: &Args<'_>, readonly: bool) -> Result<(), CmdErr
     let lookups =
         (!o.dontsort && o.by.is_some()) || o.gets.iter().any(|g| !is_self(g) && has_star(g));
     let mut guards = if lookups {
-        db.shards().lock_all()
+        db.lock_all()
     } else {
         db.lock_keys(std::iter::once(src).chain(o.store))
     };

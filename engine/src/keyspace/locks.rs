@@ -3,6 +3,7 @@
 //!
 //! Lock order invariant: a thread holding shard `i` only ever waits for shards `j > i`.
 
+use std::cell::RefMut;
 use std::ops::{Deref, DerefMut};
 
 use crate::sync::{lock, Mutex, MutexGuard};
@@ -29,25 +30,52 @@ pub struct ShardLocks<T> {
 /// One locked shard; runs [`BeforeUnlock`] when released.
 #[derive(Debug)]
 pub struct ShardGuard<'a, T: BeforeUnlock> {
-    guard: MutexGuard<'a, T>,
+    guard: Held<'a, T>,
+}
+
+/// How a guard holds its shard.
+#[derive(Debug)]
+enum Held<'a, T> {
+    /// Its own lock.
+    Locked(MutexGuard<'a, T>),
+    /// Borrowed from a lock someone up the stack holds for longer (a transaction running its
+    /// queued commands): releasing it releases nothing, the holder's release does the work.
+    Lent(RefMut<'a, T>),
+}
+
+impl<'a, T: BeforeUnlock> ShardGuard<'a, T> {
+    /// A guard over a shard whose lock `held` (a longer-lived guard) keeps.
+    pub fn lent(held: RefMut<'a, T>) -> Self {
+        Self {
+            guard: Held::Lent(held),
+        }
+    }
 }
 
 impl<T: BeforeUnlock> Deref for ShardGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        &self.guard
+        match &self.guard {
+            Held::Locked(g) => g,
+            Held::Lent(r) => r,
+        }
     }
 }
 
 impl<T: BeforeUnlock> DerefMut for ShardGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        &mut self.guard
+        match &mut self.guard {
+            Held::Locked(g) => g,
+            Held::Lent(r) => r,
+        }
     }
 }
 
 impl<T: BeforeUnlock> Drop for ShardGuard<'_, T> {
     fn drop(&mut self) {
-        self.guard.before_unlock();
+        if let Held::Locked(g) = &mut self.guard {
+            g.before_unlock();
+        }
     }
 }
 
@@ -79,7 +107,7 @@ impl<T: BeforeUnlock> ShardLocks<T> {
     /// Locks one shard.
     pub fn lock_one(&self, shard: usize) -> ShardGuard<'_, T> {
         ShardGuard {
-            guard: lock(&self.shards[shard]),
+            guard: Held::Locked(lock(&self.shards[shard])),
         }
     }
 
@@ -100,13 +128,26 @@ impl<T: BeforeUnlock> ShardLocks<T> {
                 .shards
                 .iter()
                 .enumerate()
-                .map(|(i, m)| (i, ShardGuard { guard: lock(m) }))
+                .map(|(i, m)| {
+                    (
+                        i,
+                        ShardGuard {
+                            guard: Held::Locked(lock(m)),
+                        },
+                    )
+                })
                 .collect(),
         }
     }
 }
 
-impl<T: BeforeUnlock> ShardGuards<'_, T> {
+impl<'a, T: BeforeUnlock> ShardGuards<'a, T> {
+    /// Guards already taken (ascending by index, no duplicates), held together.
+    pub fn from_guards(held: Vec<(usize, ShardGuard<'a, T>)>) -> Self {
+        debug_assert!(held.windows(2).all(|w| w[0].0 < w[1].0));
+        Self { held }
+    }
+
     /// The locked shard `shard`; panics if it was not part of the request (a caller bug).
     pub fn get_mut(&mut self, shard: usize) -> &mut T {
         let at = self

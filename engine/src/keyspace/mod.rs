@@ -5,11 +5,13 @@
 //! the lower-numbered database first.
 
 mod dict;
+mod held;
 mod locks;
 mod shard;
 pub mod slot;
 
 pub use dict::Dict;
+pub use held::{DbRef, HeldShards, Lend, LockPlan};
 pub use locks::{BeforeUnlock, ShardGuard, ShardGuards, ShardLocks};
 pub use shard::{CommandScope, Entry, Shard};
 

@@ -9,6 +9,7 @@ use super::dict::Dict;
 use super::locks::BeforeUnlock;
 use crate::blocking::Queues;
 use crate::value::Value;
+use crate::watch::Watches;
 
 /// A key's value and deadline.
 #[derive(Clone, Debug, PartialEq)]
@@ -107,6 +108,8 @@ pub struct Shard {
     pub avg_ttl: u64,
     /// Clients blocked on keys of this shard.
     waiters: Queues,
+    /// Transactions watching keys of this shard.
+    watches: Watches,
 }
 
 impl BeforeUnlock for Shard {
@@ -154,14 +157,43 @@ impl Shard {
 
     /// The live entry for `key`.
     pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&Entry> {
-        self.get_mut(key, now_ms).map(|e| &*e)
+        // Not a write by itself: watchers and waiters hear of the write that may follow.
+        self.lookup(key, now_ms, true, false).map(|e| &*e)
     }
 
     /// The live entry for `key`, mutable. Changing `expire_at` through it is not allowed; use
     /// [`Shard::set_expire`] so the expiry set stays in step.
     pub fn get_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
         self.waiters.touched(key);
+        self.watches.touch(key);
         self.lookup(key, now_ms, true, false)
+    }
+
+    /// The transactions watching this shard's keys, to add or remove one.
+    pub fn watches_mut(&mut self) -> &mut Watches {
+        &mut self.watches
+    }
+
+    /// True when `key` is present but its deadline has passed (not deleted, not counted):
+    /// EXEC fails for a watched key that expired after WATCH, reclaimed or not.
+    pub fn is_expired(&self, key: &[u8], now_ms: u64) -> bool {
+        self.dict.peek(key).is_some_and(|e| e.expired(now_ms))
+    }
+
+    /// Swaps this shard's keys with `other`'s (SWAPDB). Blocked and watching clients stay
+    /// with their database: watchers of a key present on either side fail, and waiters are
+    /// served if their key now has something.
+    pub fn swap_data(&mut self, other: &mut Shard) {
+        let (mine, theirs) = (&self.dict, &other.dict);
+        let present = |k: &[u8]| mine.peek(k).is_some() || theirs.peek(k).is_some();
+        self.watches.touch_where(present);
+        other.watches.touch_where(present);
+        std::mem::swap(&mut self.dict, &mut other.dict);
+        std::mem::swap(&mut self.volatile, &mut other.volatile);
+        std::mem::swap(&mut self.expire_cursor, &mut other.expire_cursor);
+        std::mem::swap(&mut self.avg_ttl, &mut other.avg_ttl);
+        self.waiters.touch_all();
+        other.waiters.touch_all();
     }
 
     /// The clients blocked on this shard's keys.
@@ -223,6 +255,7 @@ impl Shard {
     /// Stores `entry` under `key`, replacing any previous value and TTL.
     pub fn insert(&mut self, key: &[u8], mut entry: Entry) -> Option<Entry> {
         self.waiters.touched(key);
+        self.watches.touch(key);
         entry.atime = self.clock_s.max(NOW_S.get());
         let volatile = entry.expire_at != 0;
         let old = self.dict.insert(key, entry);
@@ -241,6 +274,7 @@ impl Shard {
     /// Removes `key` (live or not); returns its entry.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let old = self.dict.remove(key)?;
+        self.watches.touch(key);
         if old.expire_at != 0 {
             self.volatile.remove(key);
         }
@@ -249,10 +283,15 @@ impl Shard {
 
     /// Sets or clears (`at == 0`) the deadline of a live key; false if there is no such key.
     pub fn set_expire(&mut self, key: &[u8], at: u64, now_ms: u64) -> bool {
-        let Some(entry) = self.peek_mut(key, now_ms) else {
+        if self.peek_mut(key, now_ms).is_none() {
             return false;
-        };
+        }
+        let entry = self.dict.get_mut(key).expect("live key");
         let before = std::mem::replace(&mut entry.expire_at, at);
+        // Clearing a deadline that was not there (PERSIST) changes nothing.
+        if before != 0 || at != 0 {
+            self.watches.touch(key);
+        }
         match (before != 0, at != 0) {
             (false, true) => {
                 self.volatile.insert(key, ());
@@ -267,6 +306,8 @@ impl Shard {
 
     /// Removes every key.
     pub fn clear(&mut self) {
+        let dict = &self.dict;
+        self.watches.touch_where(|k| dict.peek(k).is_some());
         self.dict.clear();
         self.volatile.clear();
         self.expire_cursor = 0;
