@@ -204,3 +204,4 @@ fn sigterm_exits_cleanly() {
 }
 mod clients;
 mod lifecycle;
+mod transactions;
