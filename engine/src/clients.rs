@@ -68,6 +68,8 @@ pub struct ClientHandle {
     pub blocked: Mutex<Option<Arc<crate::blocking::Waiter>>>,
     /// Per-command and per-error counters, folded in once per read batch.
     pub stats: Mutex<crate::stats::Stats>,
+    /// Pub/sub messages pushed to this client, not yet in its output.
+    pub mailbox: crate::pubsub::Mailbox,
 }
 
 impl ClientHandle {
@@ -88,6 +90,7 @@ impl ClientHandle {
             waker: Mutex::new(None),
             blocked: Mutex::new(None),
             stats: Mutex::new(crate::stats::Stats::default()),
+            mailbox: crate::pubsub::Mailbox::default(),
             meta: Mutex::new(ClientMeta {
                 last_cmd: "NULL",
                 ..ClientMeta::default()

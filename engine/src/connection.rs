@@ -53,6 +53,8 @@ pub struct ClientState {
     pub multi: Option<crate::commands::Multi>,
     /// The keys this client WATCHes.
     pub watch: crate::watch::ClientWatches,
+    /// Its channels, patterns and shard channels.
+    pub subs: crate::pubsub::Subscriptions,
 }
 
 impl ClientState {
@@ -65,6 +67,7 @@ impl ClientState {
     /// Switches protocol (also shown by CLIENT LIST).
     pub fn set_protocol(&mut self, proto: Protocol) {
         self.proto = proto;
+        self.handle.mailbox.set_protocol(proto);
         self.handle.resp.store(
             if proto == Protocol::Resp3 { 3 } else { 2 },
             Ordering::Relaxed,
@@ -148,6 +151,7 @@ impl Connection {
                 handle,
                 multi: None,
                 watch: Default::default(),
+                subs: Default::default(),
             },
             closing: false,
             abandoned: false,
@@ -234,7 +238,37 @@ impl Connection {
             self.guarded(now_us, |c| c.end_block(now_us));
             return std::task::Poll::Ready(());
         }
+        if self.take_mail(now_us) {
+            return std::task::Poll::Ready(());
+        }
         std::task::Poll::Pending
+    }
+
+    /// Moves pushed pub/sub messages into the output; true when there were any (or the
+    /// mailbox overflowed and the connection is closing).
+    fn take_mail(&mut self, now_us: u64) -> bool {
+        match self.state.handle.mailbox.drain_into(&mut self.output) {
+            Ok(false) => false,
+            Ok(true) => {
+                self.check_output_limit(now_us);
+                true
+            }
+            Err(crate::pubsub::Overflowed) => {
+                self.overflowed(now_us);
+                true
+            }
+        }
+    }
+
+    /// Closes a client over its output-buffer limit.
+    fn overflowed(&mut self, now_us: u64) {
+        self.close_now(
+            now_us,
+            &format!(
+                "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                self.describe()
+            ),
+        );
     }
 
     /// Finishes a blocked command whose waiter ended: its reply goes out, it leaves every
@@ -364,7 +398,9 @@ impl Connection {
     /// Enforces `client-output-buffer-limit` (normal class) on what waits to be sent: over the
     /// hard limit, or over the soft limit for its whole period, the client is closed.
     fn check_output_limit(&mut self, now_us: u64) {
-        let limit = self.config.output_limits[0];
+        // A subscriber is held to the pubsub class, everyone else to the normal one.
+        let class = if self.state.subs.any() { 2 } else { 0 };
+        let limit = self.config.output_limits[class];
         let pending = (self.output.len() + self.unsent) as u64;
         let now_ms = now_us / 1000;
         let over_soft = limit.soft > 0 && pending > limit.soft;
@@ -374,13 +410,7 @@ impl Connection {
         let since = *self.over_soft_since.get_or_insert(now_ms);
         let hard = limit.hard > 0 && pending > limit.hard;
         if hard || (over_soft && now_ms - since >= limit.soft_seconds * 1000) {
-            self.close_now(
-                now_us,
-                &format!(
-                    "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
-                    self.describe()
-                ),
-            );
+            self.overflowed(now_us);
         }
     }
 
@@ -425,6 +455,11 @@ impl Connection {
         let mut at = 0;
         let (mut commands, mut last) = (0, None);
         loop {
+            // Messages pushed before the next command go out before its reply.
+            if state.handle.mailbox.drain_into(output).is_err() {
+                // Over the pub/sub limit: poll_ready closes the connection.
+                break;
+            }
             // AUTH and RESET change the parser's limits for the next request.
             parser.set_authenticated(state.authenticated);
             match parser.parse(&input[at..]) {
@@ -561,6 +596,9 @@ impl Drop for Connection {
             crate::blocking::withdraw(&self.server, &waiter, self.last_input_us / 1000);
         }
         let server = &self.server;
+        self.state
+            .subs
+            .leave_all(&server.pubsub, &self.state.handle);
         crate::watch::unwatch_all(&mut self.state.watch, |db, key| {
             server.db(db).map(|db| db.lock_key(key))
         });

@@ -16,6 +16,7 @@ pub mod connection;
 pub mod glob;
 pub mod keyspace;
 pub mod log;
+pub mod pubsub;
 pub mod server;
 pub mod startup;
 pub mod stats;

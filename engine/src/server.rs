@@ -49,6 +49,8 @@ pub struct Server {
     dbs: Vec<Db>,
     /// Connected clients.
     pub clients: ClientRegistry,
+    /// Channel, pattern and shard-channel subscriptions.
+    pub pubsub: crate::pubsub::PubSub,
     /// Commands executed.
     /// Commands executed by connections that have since closed.
     retired_commands: AtomicU64,
@@ -83,6 +85,7 @@ impl Server {
             config_epoch: AtomicU64::new(0),
             dbs,
             clients: ClientRegistry::default(),
+            pubsub: crate::pubsub::PubSub::default(),
             retired_commands: AtomicU64::new(0),
             retired_stats: Mutex::new(Stats::default()),
             probes: Probes::default(),

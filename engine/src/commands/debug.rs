@@ -40,10 +40,7 @@ fn debug(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         // command closes only its own connection (see `Connection::receive`), and this is how
         // that is tested.
         2 if args.is(1, "panic") => panic!("DEBUG PANIC"),
-        _ => Err(CmdError::Owned(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
-            String::from_utf8_lossy(args.arg(1))
-        ))),
+        _ => Err(CmdError::subcommand_syntax("DEBUG", args.arg(1))),
     }
 }
 

@@ -34,6 +34,15 @@ pub enum CmdError {
 }
 
 impl CmdError {
+    /// Valkey's `addReplySubcommandSyntaxError`: a known subcommand of `container` given the
+    /// wrong arguments (`sub` as the client typed it).
+    pub fn subcommand_syntax(container: &str, sub: &[u8]) -> Self {
+        Self::Owned(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try {container} HELP.",
+            String::from_utf8_lossy(sub)
+        ))
+    }
+
     /// Writes the error reply.
     pub fn write(&self, out: &mut ReplyWriter<'_>) {
         out.error(&self.text());

@@ -20,6 +20,7 @@ mod multi;
 mod multidb;
 mod object;
 mod pqsort;
+mod pubsub;
 mod server_cmds;
 mod session;
 mod sets;
@@ -121,6 +122,7 @@ fn handler(name: &str) -> Option<Handler> {
         .or_else(|| geo::handler(name))
         .or_else(|| sort::handler(name))
         .or_else(|| multi::handler(name))
+        .or_else(|| pubsub::handler(name))
 }
 
 /// True for commands this server answers; COMMAND lists only these.
@@ -205,6 +207,15 @@ fn resolve(
     done.name = Some(spec.name);
     if !table::arity_ok(spec, args.len()) {
         return Err(CmdError::WrongArity(spec.name));
+    }
+    if ctx.client.proto == resp::Protocol::Resp2
+        && ctx.client.subs.any()
+        && !pubsub::allowed_while_subscribed(spec.name)
+    {
+        return Err(CmdError::Owned(format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            spec.name
+        )));
     }
     Ok(spec)
 }

@@ -34,6 +34,14 @@ fn select(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 }
 
 fn ping(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
+    if ctx.client.proto == Protocol::Resp2 && ctx.client.subs.any() && args.len() <= 2 {
+        // Subscribed RESP2 clients get PING as a message-like array.
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out
+            .bulk(if args.len() == 2 { args.arg(1) } else { b"" });
+        return Ok(());
+    }
     match args.len() {
         1 => ctx.out.simple(b"PONG"),
         2 => ctx.out.bulk(args.arg(1)),
@@ -62,6 +70,9 @@ pub(super) fn printable(s: &[u8]) -> bool {
 /// `RESET`: back to a fresh connection's state (db 0, RESP2, no name, replies on).
 fn reset(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
     super::multi::reset(ctx);
+    ctx.client
+        .subs
+        .leave_all(&ctx.server.pubsub, &ctx.client.handle);
     ctx.client.select(0);
     ctx.client.set_protocol(Protocol::Resp2);
     ctx.out.set_protocol(Protocol::Resp2);

@@ -204,4 +204,5 @@ fn sigterm_exits_cleanly() {
 }
 mod clients;
 mod lifecycle;
+mod pubsub;
 mod transactions;
