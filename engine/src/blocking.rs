@@ -291,6 +291,53 @@ pub fn serve_ready(shard: &mut Shard, now_ms: u64) {
     *shard.waiters_mut() = queues;
 }
 
+/// A keyspace event of a served waiter: `(class, event, db, key)`.
+pub type Event = (u32, &'static str, usize, Vec<u8>);
+
+std::thread_local! {
+    /// The events of the waiters served on this thread while a writer collects them.
+    static SERVED_EVENTS: std::cell::RefCell<Option<Vec<Event>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Collects, until taken or dropped, the keyspace events of the waiters that the shard
+/// unlocks on this thread serve (a BLPOP's `lpop` and `del`): serve steps run without a
+/// server, so the writer that released the lock publishes them, after its own events, as
+/// Valkey serves blocked clients after the command that fed them.
+#[derive(Debug)]
+pub struct ServedEvents {
+    before: Option<Vec<Event>>,
+}
+
+impl ServedEvents {
+    /// Starts collecting.
+    pub fn collect() -> Self {
+        Self {
+            before: SERVED_EVENTS.replace(Some(Vec::new())),
+        }
+    }
+
+    /// The events collected so far, in order.
+    pub fn take(&self) -> Vec<Event> {
+        SERVED_EVENTS.with_borrow_mut(|s| s.as_mut().map(std::mem::take).unwrap_or_default())
+    }
+}
+
+impl Drop for ServedEvents {
+    fn drop(&mut self) {
+        SERVED_EVENTS.set(self.before.take());
+    }
+}
+
+/// Called by a serve step: the served waiter's command did `event` to `key` in `db`. Lost
+/// when no writer collects (the waiter was served by a command that does not publish).
+pub fn served_event(class: u32, event: &'static str, db: usize, key: &[u8]) {
+    SERVED_EVENTS.with_borrow_mut(|s| {
+        if let Some(events) = s {
+            events.push((class, event, db, key.to_vec()));
+        }
+    });
+}
+
 /// A blocking command's timeout argument (seconds, fractions allowed) as a deadline in Unix
 /// microseconds, 0 for "forever"; Valkey's errors and rounding (up to the millisecond).
 pub fn parse_timeout(arg: &[u8], now_us: u64) -> Result<u64, crate::commands::CmdError> {

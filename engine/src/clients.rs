@@ -70,6 +70,12 @@ pub struct ClientHandle {
     pub stats: Mutex<crate::stats::Stats>,
     /// Pub/sub messages pushed to this client, not yet in its output.
     pub mailbox: crate::pubsub::Mailbox,
+    /// Subscribed to any channel, pattern or shard channel (pub/sub mode).
+    pub subscribed: AtomicBool,
+    /// Keys this client WATCHes (CLIENT LIST watch=, INFO watching_clients).
+    pub watching: AtomicUsize,
+    /// CLIENT TRACKING settings, read by writers that invalidate this client's keys.
+    pub tracking: Mutex<crate::tracking::Mode>,
 }
 
 impl ClientHandle {
@@ -91,6 +97,9 @@ impl ClientHandle {
             blocked: Mutex::new(None),
             stats: Mutex::new(crate::stats::Stats::default()),
             mailbox: crate::pubsub::Mailbox::default(),
+            subscribed: AtomicBool::new(false),
+            watching: AtomicUsize::new(0),
+            tracking: Mutex::new(crate::tracking::Mode::default()),
             meta: Mutex::new(ClientMeta {
                 last_cmd: "NULL",
                 ..ClientMeta::default()
@@ -196,6 +205,11 @@ impl ClientRegistry {
     /// Forgets a client (its connection is gone) and returns its handle.
     pub fn unregister(&self, id: u64) -> Option<Arc<ClientHandle>> {
         lock(&self.clients).remove(&id)
+    }
+
+    /// The client with id `id`, if connected.
+    pub fn get(&self, id: u64) -> Option<Arc<ClientHandle>> {
+        lock(&self.clients).get(&id).cloned()
     }
 
     /// A snapshot of the connected clients, ascending by id.

@@ -114,6 +114,8 @@ pub struct Config {
     pub enable_debug_command: bool,
     /// Compact-encoding thresholds of lists, hashes, sets and sorted sets.
     pub encodings: Encodings,
+    /// `notify-keyspace-events`, as [`crate::notify::class`] bits.
+    pub notify_keyspace_events: u32,
 }
 
 impl Default for Config {
@@ -160,6 +162,7 @@ impl Default for Config {
             appendfilename: "appendonly.aof".to_owned(),
             enable_debug_command: false,
             encodings: Encodings::default(),
+            notify_keyspace_events: 0,
         }
     }
 }

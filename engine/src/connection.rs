@@ -599,6 +599,7 @@ impl Drop for Connection {
         self.state
             .subs
             .leave_all(&server.pubsub, &self.state.handle);
+        crate::commands::disable_tracking(server, &self.state.handle);
         crate::watch::unwatch_all(&mut self.state.watch, |db, key| {
             server.db(db).map(|db| db.lock_key(key))
         });

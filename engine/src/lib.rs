@@ -16,11 +16,13 @@ pub mod connection;
 pub mod glob;
 pub mod keyspace;
 pub mod log;
+pub mod notify;
 pub mod pubsub;
 pub mod server;
 pub mod startup;
 pub mod stats;
 pub mod sync;
+pub mod tracking;
 pub mod value;
 pub mod watch;
 

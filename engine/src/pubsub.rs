@@ -238,5 +238,6 @@ impl Subscriptions {
                 pubsub.unsubscribe(kind, &name, client);
             }
         }
+        client.subscribed.store(false, Ordering::Release);
     }
 }

@@ -51,6 +51,8 @@ pub struct Server {
     pub clients: ClientRegistry,
     /// Channel, pattern and shard-channel subscriptions.
     pub pubsub: crate::pubsub::PubSub,
+    /// Client-side caching: tracked keys and prefixes.
+    pub tracking: crate::tracking::Tracking,
     /// Commands executed.
     /// Commands executed by connections that have since closed.
     retired_commands: AtomicU64,
@@ -78,7 +80,7 @@ impl Server {
     /// A server with empty databases.
     pub fn new(config: Config) -> Self {
         let dbs = (0..config.databases)
-            .map(|i| Db::new(0x5EED ^ i as u64))
+            .map(|i| Db::new(i, 0x5EED ^ i as u64))
             .collect();
         Self {
             config: RwLock::new(Shared::new(config)),
@@ -86,6 +88,7 @@ impl Server {
             dbs,
             clients: ClientRegistry::default(),
             pubsub: crate::pubsub::PubSub::default(),
+            tracking: crate::tracking::Tracking::default(),
             retired_commands: AtomicU64::new(0),
             retired_stats: Mutex::new(Stats::default()),
             probes: Probes::default(),
@@ -217,14 +220,45 @@ impl Server {
         if total == 0 || !self.active_expire.load(Ordering::Relaxed) {
             return;
         }
-        let per_tick = (total / u64::from(self.config().effective_hz())).max(1);
+        let config = self.config();
+        let per_tick = (total / u64::from(config.effective_hz())).max(1);
         let start = self.expire_position.fetch_add(per_tick, Ordering::Relaxed);
+        // Keys the cycle reclaims are announced as `expired`, like lazily expired ones.
+        let _collect = crate::notify::Collect::new(crate::notify::collect_for(
+            config.notify_keyspace_events,
+            self.tracking.active(),
+        ));
         for pos in start..start + per_tick {
             let pos = pos % total;
             let db = &self.dbs[(pos / SHARDS as u64) as usize];
             db.shards()
                 .lock_one((pos % SHARDS as u64) as usize)
                 .active_expire(now_ms, EXPIRE_ROUNDS_PER_SHARD);
+            self.publish_events(&config);
+        }
+    }
+
+    /// Publishes the keyspace events the shards queued on this thread (expired, keymiss,
+    /// new), in order.
+    pub fn publish_events(&self, config: &Config) {
+        if !crate::notify::has_pending() {
+            return;
+        }
+        let limit = config.output_limits[2].hard;
+        for (class, event, db, key) in crate::notify::take_pending() {
+            crate::notify::publish(
+                self,
+                config.notify_keyspace_events,
+                limit,
+                class,
+                event,
+                db,
+                &key,
+            );
+            if class == crate::notify::class::EXPIRED {
+                // An expired key changed for whoever cached it.
+                self.tracking.invalidate(self, 0, &key);
+            }
         }
     }
 

@@ -57,6 +57,17 @@ impl<'a> Args<'a> {
         parse_i64(self.argv[i])
     }
 
+    /// Argument `i` as `ON` (true) or `OFF` (false), any case; else a syntax error.
+    pub fn on_off(&self, i: usize) -> Result<bool, CmdError> {
+        if self.is(i, "on") {
+            Ok(true)
+        } else if self.is(i, "off") {
+            Ok(false)
+        } else {
+            Err(CmdError::Syntax)
+        }
+    }
+
     /// True when argument `i` equals `word` ignoring ASCII case.
     pub fn is(&self, i: usize, word: &str) -> bool {
         self.argv

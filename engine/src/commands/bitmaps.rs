@@ -9,6 +9,7 @@ use super::args::parse_i64;
 use super::strings::{string_of, string_uncounted};
 use super::{Args, CmdError, Ctx, Handler};
 use crate::keyspace::{Db, Entry, Shard};
+use crate::notify::class;
 use crate::sync::Shared;
 use crate::value::{Str, Value};
 
@@ -59,14 +60,16 @@ fn bit_offset(ctx: &Ctx<'_>, arg: &[u8], field_bits: u32) -> Result<u64, CmdErro
 
 /// The bytes of the string at `key`, ready for an in-place edit reaching bit `max_bit`
 /// (Valkey's `lookupStringForBitCommand`): a missing key is created zero-filled, a shorter
-/// string is zero-padded, and the value becomes an unshared `raw` string.
+/// string is zero-padded, and the value becomes an unshared `raw` string. The flag is Valkey's
+/// `dirty`: true when the key was created or grown.
 fn bytes_for_write<'s>(
     shard: &'s mut Shard,
     key: &[u8],
     max_bit: u64,
     now_ms: u64,
-) -> Result<&'s mut Vec<u8>, CmdError> {
+) -> Result<(&'s mut Vec<u8>, bool), CmdError> {
     let need = (max_bit >> 3) as usize + 1;
+    let mut dirty = false;
     match shard.get(key, now_ms) {
         Some(Entry {
             value: Value::Str(_),
@@ -76,6 +79,7 @@ fn bytes_for_write<'s>(
         None => {
             let data = Shared::new(vec![0; need]);
             shard.insert(key, Entry::new(Value::Str(Str::Bytes { data, raw: true })));
+            dirty = true;
         }
     }
     let Some(Entry {
@@ -88,8 +92,9 @@ fn bytes_for_write<'s>(
     let bytes = s.make_mut();
     if bytes.len() < need {
         bytes.resize(need, 0);
+        dirty = true;
     }
-    Ok(bytes)
+    Ok((bytes, dirty))
 }
 
 /// The mask of bit `offset` within its byte.
@@ -105,7 +110,7 @@ fn setbit(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     }
     let key = args.arg(1);
     let mut shard = ctx.db().lock_key(key);
-    let bytes = bytes_for_write(&mut shard, key, offset, ctx.now_ms)?;
+    let (bytes, dirty) = bytes_for_write(&mut shard, key, offset, ctx.now_ms)?;
     let (byte, mask) = (&mut bytes[(offset >> 3) as usize], bit_mask(offset));
     let was = *byte & mask != 0;
     if on == 1 {
@@ -114,6 +119,10 @@ fn setbit(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         *byte &= !mask;
     }
     drop(shard);
+    // Valkey publishes only when the key was created or grown, or the bit changed.
+    if dirty || was != (on == 1) {
+        ctx.notify(class::STRING, "setbit", key);
+    }
     ctx.out.integer(i64::from(was));
     Ok(())
 }
@@ -173,8 +182,11 @@ fn bitop(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         }
     }
     if max_len == 0 {
-        guards.get_mut(Db::shard_of(dest)).remove(dest);
+        let deleted = guards.get_mut(Db::shard_of(dest)).remove(dest).is_some();
         drop(guards);
+        if deleted {
+            ctx.notify(class::GENERIC, "del", dest);
+        }
         ctx.out.integer(0);
         return Ok(());
     }
@@ -195,6 +207,7 @@ fn bitop(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         .get_mut(Db::shard_of(dest))
         .insert(dest, Entry::new(Value::Str(Str::Bytes { data, raw: true })));
     drop(guards);
+    ctx.notify(class::STRING, "set", dest);
     ctx.out.integer(max_len as i64);
     Ok(())
 }

@@ -239,13 +239,7 @@ fn on_off(
     args: &Args<'_>,
     flag: fn(&ClientHandle) -> &crate::sync::AtomicBool,
 ) -> Result<(), CmdError> {
-    let on = if args.is(2, "on") {
-        true
-    } else if args.is(2, "off") {
-        false
-    } else {
-        return Err(CmdError::Syntax);
-    };
+    let on = args.on_off(2)?;
     flag(&ctx.client.handle).store(on, Ordering::Relaxed);
     ctx.ok();
     Ok(())

@@ -60,6 +60,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         }
     }
     drop(shard);
+    ctx.notify(crate::notify::class::STRING, "incrbyfloat", key);
     ctx.out.bulk(&text);
     Ok(())
 }

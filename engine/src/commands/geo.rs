@@ -18,13 +18,14 @@ use super::zsets::member_scores;
 use super::zsets::score::parse_float;
 use super::{typed, Args, CmdError, Ctx, Handler};
 use crate::keyspace::{Db, Entry};
+use crate::notify::class;
 use crate::sync::Shared;
 use crate::value::{AddFlags, Added, ScoreRange, Value, ZSet};
 use geohash::{Bits, Shape, ShapeKind};
 
 pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
-        "geoadd" => geoadd,
+        "geoadd" => |c, a| geoadd(c, a),
         "geodist" => geodist,
         "geohash" => geohash_cmd,
         "geopos" => geopos,
@@ -204,6 +205,10 @@ fn geoadd(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         typed::remove_if_empty::<ZSet>(&mut shard, key, ctx.now_ms);
     }
     drop(shard);
+    if added + changed > 0 {
+        // Valkey runs GEOADD as a ZADD.
+        ctx.notify(class::ZSET, "zadd", key);
+    }
     ctx.out.integer(if ch { added + changed } else { added });
     Ok(())
 }
@@ -605,8 +610,9 @@ fn search(ctx: &mut Ctx<'_>, args: &Args<'_>, flags: u8) -> Result<(), CmdError>
         // No source key: the destination is deleted.
         match q.store {
             Some(dst) => {
-                guards.get_mut(Db::shard_of(dst)).remove(dst);
+                let deleted = guards.get_mut(Db::shard_of(dst)).remove(dst).is_some();
                 drop(guards);
+                typed::notify_deleted(ctx, deleted, dst);
                 ctx.out.integer(0);
             }
             None => ctx.out.array(0),
@@ -656,9 +662,8 @@ fn search(ctx: &mut Ctx<'_>, args: &Args<'_>, flags: u8) -> Result<(), CmdError>
         return Ok(());
     };
     let shard = guards.get_mut(Db::shard_of(dst));
-    if points.is_empty() {
-        shard.remove(dst);
-    } else {
+    let deleted = points.is_empty() && shard.remove(dst).is_some();
+    if !points.is_empty() {
         let enc = ctx.config.encodings;
         let longest = points.iter().map(|p| p.member.len()).max().unwrap_or(0);
         let mut out = ZSet::with_hint(points.len(), longest, &enc);
@@ -668,6 +673,12 @@ fn search(ctx: &mut Ctx<'_>, args: &Args<'_>, flags: u8) -> Result<(), CmdError>
         shard.insert(dst, Entry::new(Value::ZSet(Shared::new(out))));
     }
     drop(guards);
+    let event = if flags & GEOSEARCH != 0 {
+        "geosearchstore"
+    } else {
+        "georadiusstore"
+    };
+    typed::Stored::new(!points.is_empty(), deleted).notify(ctx, class::ZSET, event, dst);
     ctx.out.integer(points.len() as i64);
     Ok(())
 }

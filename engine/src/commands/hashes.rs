@@ -7,6 +7,7 @@ use super::float::{add_increment, parse_increment};
 use super::keys::{parse_cursor, scan_options, scan_reply_header, Scanned};
 use super::typed::{len, read, remove_each, write_or_create};
 use super::{Args, CmdError, Ctx, Handler};
+use crate::notify::class;
 use crate::value::Hash;
 
 pub(super) fn handler(name: &str) -> Option<Handler> {
@@ -16,7 +17,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
         "hsetnx" => hsetnx,
         "hget" => hget,
         "hmget" => hmget,
-        "hdel" => |c, a| remove_each(c, a, Hash::remove),
+        "hdel" => |c, a| remove_each(c, a, Hash::remove, (class::HASH, "hdel")),
         "hlen" => len::<Hash>,
         "hstrlen" => hstrlen,
         "hexists" => hexists,
@@ -47,6 +48,7 @@ fn hset(ctx: &mut Ctx<'_>, args: &Args<'_>, cmd: &'static str) -> Result<(), Cmd
         .filter(|p| hash.set(p[0], p[1], &enc))
         .count();
     drop(shard);
+    ctx.notify(class::HASH, "hset", key);
     if cmd == "hset" {
         ctx.out.integer(created as i64);
     } else {
@@ -65,6 +67,9 @@ fn hsetnx(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         hash.set(field, value, &enc);
     }
     drop(shard);
+    if fresh {
+        ctx.notify(class::HASH, "hset", key);
+    }
     ctx.out.integer(i64::from(fresh));
     Ok(())
 }
@@ -159,6 +164,7 @@ fn hincrby(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let mut buf = [0u8; 20];
     hash.set(field, resp::int::i64_digits(new, &mut buf), &enc);
     drop(shard);
+    ctx.notify(class::HASH, "hincrby", key);
     ctx.out.integer(new);
     Ok(())
 }
@@ -172,6 +178,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let text = add_increment(hash.get(field), incr)?;
     hash.set(field, &text, &enc);
     drop(shard);
+    ctx.notify(class::HASH, "hincrbyfloat", key);
     ctx.out.bulk(&text);
     Ok(())
 }

@@ -84,6 +84,9 @@ fn pfadd(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         hll::invalidate_cache(hll);
     }
     drop(shard);
+    if updated {
+        ctx.notify(crate::notify::class::STRING, "pfadd", key);
+    }
     ctx.out.integer(i64::from(updated));
     Ok(())
 }
@@ -185,6 +188,8 @@ fn pfmerge(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     }
     hll::invalidate_cache(hll);
     drop(guards);
+    // Valkey announces a merge as a PFADD.
+    ctx.notify(crate::notify::class::STRING, "pfadd", dest);
     ctx.ok();
     Ok(())
 }

@@ -102,16 +102,16 @@ fn blocking_keys(ctx: &Ctx<'_>) -> usize {
 }
 
 fn clients(ctx: &Ctx<'_>, t: &mut String) {
+    let all = ctx.server.clients.all();
+    let count = |f: fn(&crate::clients::ClientHandle) -> bool| all.iter().filter(|h| f(h)).count();
     let _ = write!(
         t,
-        "# Clients\r\nconnected_clients:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\npubsub_clients:0\r\nwatching_clients:0\r\ntotal_blocking_keys:{}\r\n",
-        ctx.server.clients.len(),
-        ctx.server
-            .clients
-            .all()
-            .iter()
-            .filter(|h| crate::sync::lock(&h.blocked).is_some())
-            .count(),
+        "# Clients\r\nconnected_clients:{}\r\nblocked_clients:{}\r\ntracking_clients:{}\r\npubsub_clients:{}\r\nwatching_clients:{}\r\ntotal_blocking_keys:{}\r\n",
+        all.len(),
+        count(|h| crate::sync::lock(&h.blocked).is_some()),
+        ctx.server.tracking.clients(),
+        count(|h| h.subscribed.load(crate::sync::Ordering::Relaxed)),
+        count(|h| h.watching.load(crate::sync::Ordering::Relaxed) > 0),
         blocking_keys(ctx)
     );
 }

@@ -4,6 +4,7 @@
 use super::args::parse_i64;
 use super::{Args, CmdError, Ctx, Handler};
 use crate::keyspace::{Db, SHARDS};
+use crate::notify::class;
 
 pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
@@ -35,11 +36,14 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
 fn del(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let keys = args.from(1);
     let mut guards = ctx.db().lock_keys(args.keys());
-    let removed = keys.iter().filter(|k| {
+    let mut n = 0;
+    for k in keys {
         let shard = guards.get_mut(Db::shard_of(k));
-        shard.contains(k, ctx.now_ms) && shard.remove(k).is_some()
-    });
-    let n = removed.count();
+        if shard.contains(k, ctx.now_ms) && shard.remove(k).is_some() {
+            ctx.notify(class::GENERIC, "del", k);
+            n += 1;
+        }
+    }
     drop(guards);
     ctx.out.integer(n as i64);
     Ok(())
@@ -270,14 +274,20 @@ fn rename(ctx: &mut Ctx<'_>, args: &Args<'_>, nx: bool) -> Result<(), CmdError> 
         return Ok(());
     }
     let dst_shard = guards.get_mut(Db::shard_of(dst));
-    if nx && dst_shard.contains(dst, ctx.now_ms) {
-        drop(guards);
-        ctx.out.integer(0);
-        return Ok(());
+    if dst_shard.contains(dst, ctx.now_ms) {
+        if nx {
+            drop(guards);
+            ctx.out.integer(0);
+            return Ok(());
+        }
+        // Valkey deletes the old destination first, so adding it back is a `new` key.
+        dst_shard.remove(dst);
     }
-    dst_shard.insert(dst, entry);
     guards.get_mut(Db::shard_of(src)).remove(src);
+    guards.get_mut(Db::shard_of(dst)).insert(dst, entry);
     drop(guards);
+    ctx.notify(class::GENERIC, "rename_from", src);
+    ctx.notify(class::GENERIC, "rename_to", dst);
     if nx {
         ctx.out.integer(1);
     } else {
@@ -346,12 +356,17 @@ fn expire(
         ctx.out.integer(0);
         return Ok(());
     }
-    if at <= ctx.now_ms as i64 {
+    // A deadline already past deletes the key, published as `expired` (Valkey's
+    // `deleteExpiredKeyFromOverwriteAndPropagate`).
+    let event = if at <= ctx.now_ms as i64 {
         shard.remove(key);
+        (class::EXPIRED, "expired")
     } else {
         shard.set_expire(key, at as u64, ctx.now_ms);
-    }
+        (class::GENERIC, "expire")
+    };
     drop(shard);
+    ctx.notify(event.0, event.1, key);
     ctx.out.integer(1);
     Ok(())
 }
@@ -397,6 +412,9 @@ fn persist(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         shard.set_expire(key, 0, ctx.now_ms);
     }
     drop(shard);
+    if had_ttl {
+        ctx.notify(class::GENERIC, "persist", key);
+    }
     ctx.out.integer(i64::from(had_ttl));
     Ok(())
 }
@@ -419,6 +437,7 @@ fn flush_mode(args: &Args<'_>) -> Result<(), CmdError> {
 fn flushdb(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     flush_mode(args)?;
     ctx.db().lock_all().for_each(|s| s.clear());
+    ctx.server.tracking.flush_all(ctx.server);
     ctx.ok();
     Ok(())
 }
@@ -428,6 +447,7 @@ fn flushall(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     for i in 0..ctx.server.dbs().len() {
         ctx.db_at(i).lock_all().for_each(|s| s.clear());
     }
+    ctx.server.tracking.flush_all(ctx.server);
     ctx.ok();
     Ok(())
 }

@@ -1,10 +1,11 @@
 //! List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LINSERT LREM
 //! LTRIM LPOS LMOVE RPOPLPUSH LMPOP.
 
-use super::typed::{len, read, remove_if_empty, write, write_or_create};
+use super::typed::{len, notify_deleted, read, remove_if_empty, write, write_or_create};
 use super::{Args, CmdError, Ctx, Handler};
-use crate::blocking::{parse_timeout, Serve, ServeFn};
+use crate::blocking::{parse_timeout, served_event, Serve, ServeFn};
 use crate::keyspace::{Db, Shard};
+use crate::notify::class;
 use crate::value::list::{Elem, End, Iter};
 use crate::value::List;
 use resp::ReplyWriter;
@@ -21,7 +22,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
         "lrange" => lrange,
         "lindex" => lindex,
         "lset" => lset,
-        "linsert" => linsert,
+        "linsert" => |c, a| linsert(c, a),
         "lrem" => lrem,
         "ltrim" => ltrim,
         "lpos" => lpos,
@@ -94,6 +95,22 @@ fn reply_elems<'e>(out: &mut ReplyWriter<'_>, n: usize, elems: impl Iterator<Ite
     }
 }
 
+/// The event of a push at `end`.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpush",
+        End::Tail => "rpush",
+    }
+}
+
+/// The event of a pop from `end`.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Head => "lpop",
+        End::Tail => "rpop",
+    }
+}
+
 /// Elements of `it`, from the head or (Tail) from the tail.
 fn from_end(it: Iter<'_>, end: End) -> Box<dyn Iterator<Item = Elem<'_>> + '_> {
     match end {
@@ -129,14 +146,17 @@ fn push(ctx: &mut Ctx<'_>, args: &Args<'_>, end: End, xx: bool) -> Result<(), Cm
     };
     list.push(args.from(2), end, fill);
     let len = list.len();
+    // Announced before the unlock serves blocked clients: a BLMOVE taking the element runs
+    // its own move (and publishes it) once the lock is free.
+    ctx.notify(class::LIST, push_event(end), key);
     drop(shard);
     ctx.out.integer(len as i64);
     Ok(())
 }
 
 /// Pops `count` (None: one, replied as a bulk string) elements from `key` in `shard` and
-/// replies; deletes the key when emptied. `with_key` wraps the reply as `[key, [elements]]`
-/// (LMPOP). False when there was no list.
+/// replies; deletes the key when emptied, and announces both. `with_key` wraps the reply as
+/// `[key, [elements]]` (LMPOP). False when there was no list.
 fn pop_from(
     ctx: &mut Ctx<'_>,
     shard: &mut Shard,
@@ -147,7 +167,12 @@ fn pop_from(
 ) -> Result<bool, CmdError> {
     let (fill, now) = (fill(ctx), ctx.now_ms);
     let shape = Shape { count, with_key };
-    pop_into(&mut ctx.out, shard, key, end, shape, fill, now, None)
+    let Some(deleted) = pop_into(&mut ctx.out, shard, key, end, shape, fill, now, None)? else {
+        return Ok(false);
+    };
+    ctx.notify(class::LIST, pop_event(end), key);
+    notify_deleted(ctx, deleted, key);
+    Ok(true)
 }
 
 /// How a pop replies: `count` None pops one element as a bulk string; `with_key` wraps the
@@ -159,7 +184,8 @@ struct Shape {
 }
 
 /// Pops from the list at `key` and writes the reply to `out`; deletes the key when emptied.
-/// `taken`, when given, receives the popped elements (in pop order). False: no list.
+/// `taken`, when given, receives the popped elements (in pop order). `None`: no list; else
+/// whether the key was emptied and deleted.
 #[allow(clippy::too_many_arguments)]
 fn pop_into(
     out: &mut ReplyWriter<'_>,
@@ -170,9 +196,9 @@ fn pop_into(
     fill: i64,
     now_ms: u64,
     taken: Option<&mut Vec<Vec<u8>>>,
-) -> Result<bool, CmdError> {
+) -> Result<Option<bool>, CmdError> {
     let Some(list) = write::<List>(shard, key, now_ms)? else {
-        return Ok(false);
+        return Ok(None);
     };
     if shape.with_key {
         out.array(2);
@@ -195,8 +221,7 @@ fn pop_into(
             list.pop_many(end, n, fill);
         }
     }
-    remove_if_empty::<List>(shard, key, now_ms);
-    Ok(true)
+    Ok(Some(remove_if_empty::<List>(shard, key, now_ms)))
 }
 
 fn pop(ctx: &mut Ctx<'_>, args: &Args<'_>, end: End, name: &'static str) -> Result<(), CmdError> {
@@ -301,6 +326,7 @@ fn lset(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         return Err(CmdError::Other("ERR index out of range"));
     }
     drop(shard);
+    ctx.notify(class::LIST, "lset", key);
     ctx.ok();
     Ok(())
 }
@@ -327,6 +353,9 @@ fn linsert(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         -1
     };
     drop(shard);
+    if reply != -1 {
+        ctx.notify(class::LIST, "linsert", key);
+    }
     ctx.out.integer(reply);
     Ok(())
 }
@@ -343,8 +372,12 @@ fn lrem(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     };
     let from = if count < 0 { End::Tail } else { End::Head };
     let removed = list.remove(args.arg(3), count.unsigned_abs() as usize, from, fill);
-    remove_if_empty::<List>(&mut shard, key, ctx.now_ms);
+    let deleted = remove_if_empty::<List>(&mut shard, key, ctx.now_ms);
     drop(shard);
+    if removed > 0 {
+        ctx.notify(class::LIST, "lrem", key);
+        notify_deleted(ctx, deleted, key);
+    }
     ctx.out.integer(removed as i64);
     Ok(())
 }
@@ -361,9 +394,13 @@ fn ltrim(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             Some((a, b)) => (a, len - b - 1),
         };
         list.trim(head, tail, fill);
-        remove_if_empty::<List>(&mut shard, key, ctx.now_ms);
+        let deleted = remove_if_empty::<List>(&mut shard, key, ctx.now_ms);
+        drop(shard);
+        ctx.notify(class::LIST, "ltrim", key);
+        notify_deleted(ctx, deleted, key);
+    } else {
+        drop(shard);
     }
-    drop(shard);
     ctx.ok();
     Ok(())
 }
@@ -481,7 +518,11 @@ fn lmove_locked(
             l.shrink(fill);
         }
     }
-    remove_if_empty::<List>(src_shard, src, now);
+    let deleted = remove_if_empty::<List>(src_shard, src, now);
+    // Valkey's order: the push on the destination, then the pop from the source.
+    ctx.notify(class::LIST, push_event(to), dst);
+    ctx.notify(class::LIST, pop_event(from), src);
+    notify_deleted(ctx, deleted, src);
     ctx.out.bulk(&value.bytes);
     Ok(true)
 }
@@ -544,7 +585,10 @@ fn pop_or_block(
     let mut guards = ctx.db().lock_keys(keys.iter().copied());
     for &key in keys {
         let shard = guards.get_mut(Db::shard_of(key));
-        if pop_into(&mut ctx.out, shard, key, end, shape, fill, now, None)? {
+        if let Some(deleted) = pop_into(&mut ctx.out, shard, key, end, shape, fill, now, None)? {
+            drop(guards);
+            ctx.notify(class::LIST, pop_event(end), key);
+            notify_deleted(ctx, deleted, key);
             return Ok(());
         }
     }
@@ -558,7 +602,7 @@ fn pop_or_block(
         let mut taken = Vec::new();
         let mut reply = Vec::new();
         let mut out = ReplyWriter::new(&mut reply, waiter.proto);
-        let _ = pop_into(
+        if let Ok(Some(deleted)) = pop_into(
             &mut out,
             shard,
             key,
@@ -567,7 +611,13 @@ fn pop_or_block(
             fill,
             now_ms,
             Some(&mut taken),
-        );
+        ) {
+            // Published by the writer that fed the key, after its own events.
+            served_event(class::LIST, pop_event(end), waiter.db, key);
+            if deleted {
+                served_event(class::GENERIC, "del", waiter.db, key);
+            }
+        }
         let owned = key.to_vec();
         waiter.set_undo(
             key,
@@ -644,3 +694,7 @@ fn blmove(
     super::blocked::rerun_when_served(ctx, args);
     Ok(())
 }
+
+#[cfg(all(test, not(loom)))]
+#[path = "notify_tests.rs"]
+mod notify_tests;

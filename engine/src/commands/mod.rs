@@ -5,6 +5,7 @@ mod args;
 mod bitmaps;
 mod blocked;
 mod client;
+mod client_tracking;
 mod config_cmds;
 mod debug;
 mod error;
@@ -33,6 +34,7 @@ mod zsets;
 use resp::ReplyWriter;
 
 pub(crate) use args::Args;
+pub(crate) use client_tracking::disable as disable_tracking;
 pub use error::CmdError;
 pub use multi::Multi;
 use table::CommandSpec;
@@ -40,6 +42,7 @@ use table::CommandSpec;
 use crate::connection::ClientState;
 use crate::keyspace::DbRef;
 use crate::server::Server;
+use crate::sync::lock;
 
 /// What the connection does after a command.
 #[derive(Clone, Debug)]
@@ -85,6 +88,31 @@ impl<'a> Ctx<'a> {
         DbRef::new(db, index, self.held)
     }
 
+    /// Announces that the command did `event` to `key` in the selected database: a keyspace
+    /// notification when its class is enabled.
+    pub fn notify(&self, class: u32, event: &str, key: &[u8]) {
+        self.notify_in(self.client.db, class, event, key);
+    }
+
+    /// [`Ctx::notify`] for database `db` (MOVE, COPY … DB).
+    pub fn notify_in(&self, db: usize, class: u32, event: &str, key: &[u8]) {
+        // What the shards noticed first (expired, keymiss, new), then this event.
+        self.server.publish_events(self.config);
+        crate::notify::publish(
+            self.server,
+            self.config.notify_keyspace_events,
+            self.config.output_limits[2].hard,
+            class,
+            event,
+            db,
+            key,
+        );
+        // Every announced change is also a write clients that cached the key must hear of.
+        self.server
+            .tracking
+            .invalidate(self.server, self.client.id, key);
+    }
+
     /// True while EXEC runs this command: blocking commands answer at once instead.
     pub fn in_exec(&self) -> bool {
         self.held.is_some()
@@ -113,6 +141,7 @@ fn handler(name: &str) -> Option<Handler> {
         .or_else(|| config_cmds::handler(name))
         .or_else(|| session::handler(name))
         .or_else(|| client::handler(name))
+        .or_else(|| client_tracking::handler(name))
         .or_else(|| server_cmds::handler(name))
         .or_else(|| lists::handler(name))
         .or_else(|| hashes::handler(name))
@@ -220,6 +249,24 @@ fn resolve(
     Ok(spec)
 }
 
+/// Client-side caching after a command: a tracking client's read-only command has its keys
+/// remembered; CLIENT CACHING lasts one command (a whole transaction when given before
+/// MULTI); BCAST clients hear of the keys this command wrote.
+fn track(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: &Args<'_>) {
+    let handle = &ctx.client.handle;
+    let mut mode = lock(&handle.tracking);
+    if mode.on {
+        if spec.flags & table::flags::READONLY != 0 && mode.remembers() {
+            ctx.server.tracking.remember(handle.id, args.keys());
+        }
+        if ctx.client.multi.is_none() && !spec.name.starts_with("client|") && !ctx.in_exec() {
+            mode.caching = false;
+        }
+    }
+    drop(mode);
+    ctx.server.tracking.flush(ctx.server);
+}
+
 /// Runs a resolved command (directly, or queued by MULTI and run by EXEC).
 fn run(ctx: &mut Ctx<'_>, spec: &'static CommandSpec, args: &Args<'_>) -> Result<(), CmdError> {
     let run = handler(spec.name).ok_or(CmdError::WrongArity(spec.name))?;
@@ -231,7 +278,27 @@ fn run(ctx: &mut Ctx<'_>, spec: &'static CommandSpec, args: &Args<'_>) -> Result
         .load(crate::sync::Ordering::Relaxed)
         && spec.name != "touch";
     let _scope = crate::keyspace::CommandScope::new(no_touch, ctx.now_ms);
-    let result = run(ctx, &args.for_command(spec));
+    let tracking = ctx.server.tracking.active();
+    let collect = crate::notify::Collect::new(crate::notify::collect_for(
+        ctx.config.notify_keyspace_events,
+        tracking,
+    ));
+    let args = args.for_command(spec);
+    let served = crate::blocking::ServedEvents::collect();
+    let result = run(ctx, &args);
+    // Pops of clients this command's writes served, after its own events (as Valkey serves
+    // blocked clients after the command that fed them).
+    for (class, event, db, key) in served.take() {
+        ctx.notify_in(db, class, event, &key);
+    }
+    drop(served);
+    if crate::notify::has_pending() {
+        ctx.server.publish_events(ctx.config);
+    }
+    drop(collect);
+    if tracking {
+        track(ctx, spec, &args);
+    }
     // Counted per connection (no shared cache line on the hot path); INFO sums them.
     ctx.client
         .handle

@@ -123,6 +123,8 @@ fn watch(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         drop(shard);
         ctx.client.watch.keys.push((db, key.to_vec(), expired));
     }
+    let n = ctx.client.watch.keys.len();
+    ctx.client.handle.watching.store(n, Ordering::Relaxed);
     ctx.ok();
     Ok(())
 }
@@ -132,6 +134,7 @@ fn unwatch_all(ctx: &mut Ctx<'_>) {
     let mut watches = std::mem::take(&mut ctx.client.watch);
     crate::watch::unwatch_all(&mut watches, |db, key| Some(ctx.db_at(db).lock_key(key)));
     ctx.client.watch = watches;
+    ctx.client.handle.watching.store(0, Ordering::Relaxed);
 }
 
 /// True when EXEC must fail: a watched key was written, or has expired since WATCH.

@@ -5,6 +5,7 @@
 
 use super::{Args, CmdError, Ctx, Handler};
 use crate::keyspace::{Db, Entry, Shard};
+use crate::notify::class;
 
 pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
@@ -65,6 +66,10 @@ fn move_cmd(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             None => false,
         }
     });
+    if moved {
+        ctx.notify_in(from, class::GENERIC, "move_from", key);
+        ctx.notify_in(to, class::GENERIC, "move_to", key);
+    }
     ctx.out.integer(i64::from(moved));
     Ok(())
 }
@@ -97,8 +102,12 @@ fn copy(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         let Some(entry) = src.read(src_key, now).cloned() else {
             return false;
         };
-        if dst.contains(dst_key, now) && !replace {
-            return false;
+        if dst.contains(dst_key, now) {
+            if !replace {
+                return false;
+            }
+            // Valkey deletes the old destination first, so adding it back is a `new` key.
+            dst.remove(dst_key);
         }
         dst.insert(dst_key, Entry::with_expire(entry.value, entry.expire_at));
         true
@@ -113,8 +122,12 @@ fn copy(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
                 ctx.out.integer(0);
                 return Ok(());
             };
-            let ok = !shard.contains(dst_key, now) || replace;
+            let exists = shard.contains(dst_key, now);
+            let ok = !exists || replace;
             if ok {
+                if exists {
+                    shard.remove(dst_key);
+                }
                 shard.insert(dst_key, entry);
             }
             ok
@@ -125,6 +138,9 @@ fn copy(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     } else {
         with_two_shards(ctx, from, src_key, to, dst_key, place)
     };
+    if copied {
+        ctx.notify_in(to, class::GENERIC, "copy_to", dst_key);
+    }
     ctx.out.integer(i64::from(copied));
     Ok(())
 }

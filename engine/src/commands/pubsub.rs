@@ -2,6 +2,7 @@
 
 use super::{Args, CmdError, Ctx, Handler};
 use crate::pubsub::Kind;
+use crate::sync::Ordering;
 
 pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
@@ -71,6 +72,7 @@ fn subscribe(ctx: &mut Ctx<'_>, args: &Args<'_>, kind: Kind) -> Result<(), CmdEr
         }
         confirm(ctx, verbs(kind).0, Some(name), kind);
     }
+    ctx.client.handle.subscribed.store(true, Ordering::Release);
     Ok(())
 }
 
@@ -97,6 +99,8 @@ fn unsubscribe(ctx: &mut Ctx<'_>, args: &Args<'_>, kind: Kind) -> Result<(), Cmd
         }
         confirm(ctx, verbs(kind).1, Some(name), kind);
     }
+    let any = ctx.client.subs.any();
+    ctx.client.handle.subscribed.store(any, Ordering::Release);
     Ok(())
 }
 

@@ -73,6 +73,7 @@ fn reset(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
     ctx.client
         .subs
         .leave_all(&ctx.server.pubsub, &ctx.client.handle);
+    super::client_tracking::disable(ctx.server, &ctx.client.handle);
     ctx.client.select(0);
     ctx.client.set_protocol(Protocol::Resp2);
     ctx.out.set_protocol(Protocol::Resp2);

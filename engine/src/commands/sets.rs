@@ -4,17 +4,18 @@
 
 use super::args::{parse_i64, random_count};
 use super::keys::{parse_cursor, scan_options, scan_reply_header, Scanned};
-use super::typed::{len, read, remove_if_empty, write};
+use super::typed::{len, notify_deleted, read, remove_if_empty, write, Stored};
 use super::{Args, CmdError, Ctx, Handler};
 use crate::config::Encodings;
 use crate::keyspace::{Db, Entry, Shard};
+use crate::notify::class;
 use crate::sync::Shared;
 use crate::value::{Set, Value};
 
 pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
         "sadd" => sadd,
-        "srem" => |c, a| super::typed::remove_each(c, a, Set::remove),
+        "srem" => |c, a| super::typed::remove_each(c, a, Set::remove, (class::SET, "srem")),
         "smembers" => smembers,
         "sismember" => sismember,
         "smismember" => smismember,
@@ -61,6 +62,9 @@ fn sadd(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     };
     let added = members.iter().filter(|m| set.add(m, &enc)).count();
     drop(shard);
+    if added > 0 {
+        ctx.notify(class::SET, "sadd", key);
+    }
     ctx.out.integer(added as i64);
     Ok(())
 }
@@ -110,8 +114,12 @@ fn spop(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let key = args.arg(1);
     let mut shard = ctx.db().lock_key(key);
     let popped = write::<Set>(&mut shard, key, ctx.now_ms)?.and_then(Set::pop_random);
-    remove_if_empty::<Set>(&mut shard, key, ctx.now_ms);
+    let deleted = remove_if_empty::<Set>(&mut shard, key, ctx.now_ms);
     drop(shard);
+    if popped.is_some() {
+        ctx.notify(class::SET, "spop", key);
+        notify_deleted(ctx, deleted, key);
+    }
     match popped {
         Some(m) => ctx.out.bulk(&m),
         None => ctx.out.null(),
@@ -142,6 +150,8 @@ fn spop_count(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         let all = union_of(&[Some(&*set)], false, &enc);
         shard.remove(key);
         drop(shard);
+        ctx.notify(class::SET, "spop", key);
+        notify_deleted(ctx, true, key);
         ctx.out.set(all.len());
         all.for_each(|m| ctx.out.bulk(m));
         return Ok(());
@@ -180,6 +190,7 @@ fn spop_count(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         fresh.members()
     };
     drop(shard);
+    ctx.notify(class::SET, "spop", key);
     ctx.out.set(popped.len());
     reply_members(ctx, &popped);
     Ok(())
@@ -278,7 +289,7 @@ fn smove(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     if let Some(set) = write::<Set>(src_shard, src, now)? {
         set.remove(member);
     }
-    remove_if_empty::<Set>(src_shard, src, now);
+    let src_deleted = remove_if_empty::<Set>(src_shard, src, now);
     let dst_shard = guards.get_mut(Db::shard_of(dst));
     let set = match write::<Set>(dst_shard, dst, now)? {
         Some(set) => set,
@@ -288,8 +299,13 @@ fn smove(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             write::<Set>(dst_shard, dst, now)?.expect("just inserted")
         }
     };
-    set.add(member, &enc);
+    let added = set.add(member, &enc);
     drop(guards);
+    ctx.notify(class::SET, "srem", src);
+    notify_deleted(ctx, src_deleted, src);
+    if added {
+        ctx.notify(class::SET, "sadd", dst);
+    }
     ctx.out.integer(1);
     Ok(())
 }
@@ -317,17 +333,15 @@ fn load_sets(
 
 /// Stores `result` at `dst` (replacing whatever is there, TTL included) or deletes `dst`
 /// when the result is empty; replies with the stored size.
-fn store(ctx: &mut Ctx<'_>, guards: &mut Guards<'_>, dst: &[u8], result: Set) {
+fn store(ctx: &mut Ctx<'_>, guards: &mut Guards<'_>, dst: &[u8], result: Set) -> Stored {
     let n = result.len();
     let shard = guards.get_mut(Db::shard_of(dst));
-    if n == 0 {
-        if shard.contains(dst, ctx.now_ms) {
-            shard.remove(dst);
-        }
-    } else {
+    let deleted = n == 0 && shard.contains(dst, ctx.now_ms) && shard.remove(dst).is_some();
+    if n != 0 {
         shard.insert(dst, Entry::new(Value::Set(Shared::new(result))));
     }
     ctx.out.integer(n as i64);
+    Stored::new(n != 0, deleted)
 }
 
 fn sintercard(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
@@ -371,7 +385,11 @@ fn sinter(
     let Some(mut sets) = loaded.into_iter().collect::<Option<Vec<_>>>() else {
         // Intersecting with a missing key (an empty set) is empty.
         match (dst, card_limit) {
-            (Some(dst), _) => store(ctx, &mut guards, dst, Set::new_intset()),
+            (Some(dst), _) => {
+                let stored = store(ctx, &mut guards, dst, Set::new_intset());
+                drop(guards);
+                stored.notify(ctx, class::SET, "sinterstore", dst);
+            }
             (None, Some(_)) => ctx.out.integer(0),
             (None, None) => ctx.out.set(0),
         }
@@ -419,7 +437,9 @@ fn sinter(
             if only_integers {
                 result.maybe_convert_to_intset(&enc);
             }
-            store(ctx, &mut guards, dst, result);
+            let stored = store(ctx, &mut guards, dst, result);
+            drop(guards);
+            stored.notify(ctx, class::SET, "sinterstore", dst);
         }
     }
     Ok(())
@@ -511,7 +531,15 @@ fn union_diff(
         }
     };
     match dst {
-        Some(dst) => store(ctx, &mut guards, dst, result),
+        Some(dst) => {
+            let stored = store(ctx, &mut guards, dst, result);
+            drop(guards);
+            let event = match op {
+                Op::Union => "sunionstore",
+                Op::Diff => "sdiffstore",
+            };
+            stored.notify(ctx, class::SET, event, dst);
+        }
         None => {
             ctx.out.set(result.len());
             result.for_each(|m| ctx.out.bulk(m));

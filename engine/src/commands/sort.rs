@@ -387,13 +387,16 @@ fn sort(ctx: &mut Ctx<'_>, args: &Args<'_>, readonly: bool) -> Result<(), CmdErr
                 }
             }
             let shard = guards.get_mut(Db::shard_of(dst));
-            if values.is_empty() {
-                shard.remove(dst);
-            } else {
+            let deleted = values.is_empty() && shard.remove(dst).is_some();
+            if !values.is_empty() {
                 let fill = ctx.config.encodings.list_max_listpack_size;
                 let list = List::from_quicklist_pushes(&values, fill);
                 shard.insert(dst, Entry::new(Value::List(Shared::new(list))));
             }
+            // Announced before the unlock lets a blocked BLMOVE take from the result.
+            let stored = super::typed::Stored::new(!values.is_empty(), deleted);
+            stored.notify(ctx, crate::notify::class::LIST, "sortstore", dst);
+            drop(guards);
             ctx.out.integer(output_len as i64);
         }
     }

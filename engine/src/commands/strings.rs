@@ -4,6 +4,7 @@
 use super::args::parse_i64;
 use super::{Args, CmdError, Ctx, Handler};
 use crate::keyspace::{Entry, Shard};
+use crate::notify::class;
 use crate::value::{Str, Value};
 
 pub(super) fn handler(name: &str) -> Option<Handler> {
@@ -202,22 +203,46 @@ fn deadline(
     Ok(at as u64)
 }
 
+/// What [`store`] did, for the keyspace events that follow.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stored {
+    /// The value was stored; `true` when an expire option set its deadline.
+    Set(bool),
+    /// The deadline had already passed: the key was deleted (`true`) or was not there.
+    Expired(bool),
+}
+
 /// Stores a string, applying `ttl` relative to the entry it replaces. A deadline already in
 /// the past deletes the key instead, as Valkey does.
-fn store(shard: &mut Shard, key: &[u8], value: &[u8], ttl: Ttl, now_ms: u64) {
+fn store(shard: &mut Shard, key: &[u8], value: &[u8], ttl: Ttl, now_ms: u64) -> Stored {
     let expire_at = match ttl {
         Ttl::Clear | Ttl::Persist => 0,
         Ttl::Keep => shard.get(key, now_ms).map_or(0, |e| e.expire_at),
         Ttl::At(at) => at,
     };
     if expire_at != 0 && expire_at <= now_ms {
-        shard.remove(key);
-        return;
+        return Stored::Expired(shard.remove(key).is_some());
     }
     shard.insert(
         key,
         Entry::with_expire(Value::Str(Str::from_bytes(value)), expire_at),
     );
+    Stored::Set(matches!(ttl, Ttl::At(_)))
+}
+
+/// Publishes what `store` did to `key`, as Valkey's `setGenericCommand`: `set` then `expire`
+/// for an expire option, or `expired` when the deadline had passed and the key was deleted.
+fn notify_stored(ctx: &Ctx<'_>, key: &[u8], stored: Stored) {
+    match stored {
+        Stored::Set(with_expire) => {
+            ctx.notify(class::STRING, "set", key);
+            if with_expire {
+                ctx.notify(class::GENERIC, "expire", key);
+            }
+        }
+        Stored::Expired(true) => ctx.notify(class::EXPIRED, "expired", key),
+        Stored::Expired(false) => {}
+    }
 }
 
 fn set(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
@@ -239,8 +264,9 @@ fn set(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         }
         return Ok(());
     }
-    store(&mut shard, key, value, ttl, ctx.now_ms);
+    let stored = store(&mut shard, key, value, ttl, ctx.now_ms);
     drop(shard);
+    notify_stored(ctx, key, stored);
     if o.get {
         reply_str(ctx, old.as_ref());
     } else {
@@ -254,9 +280,12 @@ fn setnx(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let mut shard = ctx.db().lock_key(key);
     let fresh = !shard.contains(key, ctx.now_ms);
     if fresh {
-        store(&mut shard, key, args.arg(2), Ttl::Clear, ctx.now_ms);
+        let stored = store(&mut shard, key, args.arg(2), Ttl::Clear, ctx.now_ms);
+        drop(shard);
+        notify_stored(ctx, key, stored);
+    } else {
+        drop(shard);
     }
-    drop(shard);
     ctx.out.integer(i64::from(fresh));
     Ok(())
 }
@@ -269,13 +298,14 @@ fn setex_generic(
 ) -> Result<(), CmdError> {
     let at = deadline(args.arg(2), unit_ms, false, ctx.now_ms, cmd)?;
     let key = args.arg(1);
-    store(
+    let stored = store(
         &mut ctx.db().lock_key(key),
         key,
         args.arg(3),
         Ttl::At(at),
         ctx.now_ms,
     );
+    notify_stored(ctx, key, stored);
     ctx.ok();
     Ok(())
 }
@@ -327,13 +357,14 @@ fn mset_generic(
         return Ok(false);
     }
     for p in pairs.chunks(2) {
-        store(
+        let stored = store(
             guards.get_mut(crate::keyspace::Db::shard_of(p[0])),
             p[0],
             p[1],
             Ttl::Clear,
             ctx.now_ms,
         );
+        notify_stored(ctx, p[0], stored);
     }
     Ok(true)
 }
@@ -354,8 +385,9 @@ fn getset(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let key = args.arg(1);
     let mut shard = ctx.db().lock_key(key);
     let old = string_of(&mut shard, key, ctx.now_ms)?.cloned();
-    store(&mut shard, key, args.arg(2), Ttl::Clear, ctx.now_ms);
+    let stored = store(&mut shard, key, args.arg(2), Ttl::Clear, ctx.now_ms);
     drop(shard);
+    notify_stored(ctx, key, stored);
     reply_str(ctx, old.as_ref());
     Ok(())
 }
@@ -364,10 +396,11 @@ fn getdel(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let key = args.arg(1);
     let mut shard = ctx.db().lock_key(key);
     let old = string_of(&mut shard, key, ctx.now_ms)?.cloned();
-    if old.is_some() {
-        shard.remove(key);
-    }
+    let deleted = old.is_some() && shard.remove(key).is_some();
     drop(shard);
+    if deleted {
+        ctx.notify(class::GENERIC, "del", key);
+    }
     reply_str(ctx, old.as_ref());
     Ok(())
 }
@@ -381,19 +414,25 @@ fn getex(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         ctx.out.null();
         return Ok(());
     };
-    match ttl {
-        Ttl::Keep | Ttl::Clear => {}
+    let event = match ttl {
+        Ttl::Keep | Ttl::Clear => None,
         Ttl::Persist => {
-            shard.set_expire(key, 0, ctx.now_ms);
+            let had_ttl = shard.get(key, ctx.now_ms).is_some_and(|e| e.expire_at != 0);
+            (had_ttl && shard.set_expire(key, 0, ctx.now_ms)).then_some((class::GENERIC, "persist"))
         }
         Ttl::At(at) if at <= ctx.now_ms => {
             shard.remove(key);
+            Some((class::EXPIRED, "expired"))
         }
         Ttl::At(at) => {
             shard.set_expire(key, at, ctx.now_ms);
+            Some((class::GENERIC, "expire"))
         }
-    }
+    };
     drop(shard);
+    if let Some((class, event)) = event {
+        ctx.notify(class, event, key);
+    }
     reply_str(ctx, Some(&value));
     Ok(())
 }
@@ -422,6 +461,7 @@ fn append(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         Some(_) => return Err(CmdError::WrongType),
     };
     drop(shard);
+    ctx.notify(class::STRING, "append", key);
     ctx.out.integer(len as i64);
     Ok(())
 }
@@ -456,6 +496,7 @@ fn incr_by(ctx: &mut Ctx<'_>, key: &[u8], by: i64) -> Result<(), CmdError> {
         }
     }
     drop(shard);
+    ctx.notify(class::STRING, "incrby", key);
     ctx.out.integer(new);
     Ok(())
 }
@@ -548,6 +589,10 @@ fn setrange(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         Some(_) => return Err(CmdError::WrongType),
     };
     drop(shard);
+    // Setting nothing changes nothing: no event.
+    if !patch.is_empty() {
+        ctx.notify(class::STRING, "setrange", key);
+    }
     ctx.out.integer(len as i64);
     Ok(())
 }

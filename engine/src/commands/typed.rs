@@ -80,11 +80,13 @@ pub(crate) fn len<T: Aggregate>(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<()
 }
 
 /// HDEL / SREM / ZREM: removes each argument from the third on from the value at `key` with
-/// `remove`, deletes an emptied key, and replies how many were there.
+/// `remove`, deletes an emptied key, and replies how many were there. Announces `event` (of
+/// `class`) when something went, then `del` when the key went too.
 pub(crate) fn remove_each<T: Aggregate>(
     ctx: &mut Ctx<'_>,
     args: &Args<'_>,
     remove: fn(&mut T, &[u8]) -> bool,
+    (class, event): (u32, &'static str),
 ) -> Result<(), CmdError> {
     let key = args.arg(1);
     let mut shard = ctx.db().lock_key(key);
@@ -92,8 +94,51 @@ pub(crate) fn remove_each<T: Aggregate>(
         None => 0,
         Some(v) => args.from(2).iter().filter(|m| remove(v, m)).count(),
     };
-    remove_if_empty::<T>(&mut shard, key, ctx.now_ms);
+    let deleted = remove_if_empty::<T>(&mut shard, key, ctx.now_ms);
     drop(shard);
+    if removed > 0 {
+        ctx.notify(class, event, key);
+        notify_deleted(ctx, deleted, key);
+    }
     ctx.out.integer(removed as i64);
     Ok(())
+}
+
+/// Announces `del` of `key` when a write emptied and so deleted it.
+pub(crate) fn notify_deleted(ctx: &Ctx<'_>, deleted: bool, key: &[u8]) {
+    if deleted {
+        ctx.notify(crate::notify::class::GENERIC, "del", key);
+    }
+}
+
+/// What a *STORE command did to its destination.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stored {
+    /// A non-empty result was written.
+    Written,
+    /// The result was empty and an existing destination was deleted.
+    Deleted,
+    /// The result was empty and there was no destination.
+    Nothing,
+}
+
+impl Stored {
+    /// From whether the result was written and, if not, whether a destination went.
+    pub(crate) fn new(written: bool, deleted: bool) -> Self {
+        match (written, deleted) {
+            (true, _) => Stored::Written,
+            (false, true) => Stored::Deleted,
+            (false, false) => Stored::Nothing,
+        }
+    }
+
+    /// Announces the store: `event` (of `class`) for a written result, `del` for a deleted
+    /// destination, nothing otherwise.
+    pub(crate) fn notify(self, ctx: &Ctx<'_>, class: u32, event: &str, dst: &[u8]) {
+        match self {
+            Stored::Written => ctx.notify(class, event, dst),
+            Stored::Deleted => notify_deleted(ctx, true, dst),
+            Stored::Nothing => {}
+        }
+    }
 }

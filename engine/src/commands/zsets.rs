@@ -14,8 +14,10 @@ use resp::Protocol;
 
 use super::args::{parse_i64, random_count_with};
 use super::keys::{parse_cursor, scan_options, scan_reply_header, ScanOptions, Scanned};
+use super::typed::{notify_deleted, Stored};
 use super::{typed, Args, CmdError, Ctx, Handler};
 use crate::keyspace::{Db, Entry, Shard};
+use crate::notify::class;
 use crate::sync::Shared;
 use crate::value::{AddFlags, Added, LexRange, ScoreRange, Value, ZSet};
 use score::{parse_lex_range, parse_score, parse_score_range};
@@ -24,7 +26,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
         "zadd" => |c, a| zadd(c, a, false),
         "zincrby" => |c, a| zadd(c, a, true),
-        "zrem" => |c, a| super::typed::remove_each(c, a, ZSet::remove),
+        "zrem" => |c, a| super::typed::remove_each(c, a, ZSet::remove, (class::ZSET, "zrem")),
         "zcard" => typed::len::<ZSet>,
         "zscore" => zscore,
         "zmscore" => zmscore,
@@ -83,17 +85,23 @@ fn reply_pairs<'m>(
 
 /// Stores `z` at `key` (replacing any value and TTL), or deletes `key` when `z` is empty, as
 /// the store commands do; replies with the stored length.
-fn store_result(ctx: &mut Ctx<'_>, shard: &mut Shard, key: &[u8], mut z: ZSet, compact: bool) {
+fn store_result(
+    ctx: &mut Ctx<'_>,
+    shard: &mut Shard,
+    key: &[u8],
+    mut z: ZSet,
+    compact: bool,
+) -> Stored {
     let n = z.len();
-    if n == 0 {
-        shard.remove(key);
-    } else {
+    let deleted = n == 0 && shard.remove(key).is_some();
+    if n != 0 {
         if compact {
             z.compact_if_fits(&ctx.config.encodings);
         }
         shard.insert(key, Entry::new(Value::ZSet(Shared::new(z))));
     }
     ctx.out.integer(n as i64);
+    Stored::new(n != 0, deleted)
 }
 
 /// Valkey's `getPositiveLongFromObjectOrReply` with its default message.
@@ -223,6 +231,9 @@ fn zadd(ctx: &mut Ctx<'_>, args: &Args<'_>, zincrby: bool) -> Result<(), CmdErro
         typed::remove_if_empty::<ZSet>(&mut shard, key, ctx.now_ms);
     }
     drop(shard);
+    if added + updated > 0 {
+        ctx.notify(class::ZSET, if flags.incr { "zincr" } else { "zadd" }, key);
+    }
     if nan {
         return Err(CmdError::Other("ERR resulting score is not a number (NaN)"));
     }
@@ -551,7 +562,9 @@ fn zrange(ctx: &mut Ctx<'_>, args: &Args<'_>, kind: Kind, dir: Dir) -> Result<()
                 out
             }
         };
-        store_result(ctx, guards.get_mut(Db::shard_of(dst)), dst, result, false);
+        let stored = store_result(ctx, guards.get_mut(Db::shard_of(dst)), dst, result, false);
+        drop(guards);
+        stored.notify(ctx, class::ZSET, "zrangestore", dst);
         return Ok(());
     }
     let mut shard = ctx.db().lock_key(src);
@@ -591,16 +604,25 @@ fn zremrange(ctx: &mut Ctx<'_>, args: &Args<'_>, kind: Kind) -> Result<(), CmdEr
         Range::Lex(r) => z.lex_bounds(r),
     };
     let removed = z.remove_ranks(first, end);
-    typed::remove_if_empty::<ZSet>(&mut shard, key, ctx.now_ms);
+    let deleted = typed::remove_if_empty::<ZSet>(&mut shard, key, ctx.now_ms);
     drop(shard);
+    if removed > 0 {
+        let event = match kind {
+            Kind::Score => "zremrangebyscore",
+            Kind::Lex => "zremrangebylex",
+            _ => "zremrangebyrank",
+        };
+        ctx.notify(class::ZSET, event, key);
+        notify_deleted(ctx, deleted, key);
+    }
     ctx.out.integer(removed as i64);
     Ok(())
 }
 
 /// Popped `(member, score)` pairs.
 type Pairs = Vec<(Vec<u8>, f64)>;
-/// The key popped from and its `(member, score)` pairs.
-type Popped = (Vec<u8>, Pairs);
+/// The key popped from, its `(member, score)` pairs, and whether that emptied (deleted) it.
+type Popped = (Vec<u8>, Pairs, bool);
 /// How a pop command's reply is written: `(out, key, popped pairs)`.
 type PopReply = fn(&mut resp::ReplyWriter<'_>, &[u8], &[(Vec<u8>, f64)]);
 /// MPOP arguments: the keys, MAX?, the count.
@@ -629,21 +651,22 @@ fn pop_locked(
 ) -> Result<Option<Popped>, CmdError> {
     for &key in keys {
         let shard = guards.get_mut(Db::shard_of(key));
-        if let Some(popped) = pop_one_key(shard, key, max, count, now_ms)? {
-            return Ok(Some((key.to_vec(), popped)));
+        if let Some((popped, deleted)) = pop_one_key(shard, key, max, count, now_ms)? {
+            return Ok(Some((key.to_vec(), popped, deleted)));
         }
     }
     Ok(None)
 }
 
-/// Pops up to `count` elements of the sorted set at `key`; `None` when there is none.
+/// Pops up to `count` elements of the sorted set at `key`, and whether that emptied (deleted)
+/// it; `None` when there is none.
 fn pop_one_key(
     shard: &mut Shard,
     key: &[u8],
     max: bool,
     count: usize,
     now_ms: u64,
-) -> Result<Option<Pairs>, CmdError> {
+) -> Result<Option<(Pairs, bool)>, CmdError> {
     let Some(z) = typed::write::<ZSet>(shard, key, now_ms)? else {
         return Ok(None);
     };
@@ -654,8 +677,25 @@ fn pop_one_key(
             None => break,
         }
     }
-    typed::remove_if_empty::<ZSet>(shard, key, now_ms);
-    Ok(Some(popped))
+    let deleted = typed::remove_if_empty::<ZSet>(shard, key, now_ms);
+    Ok(Some((popped, deleted)))
+}
+
+/// The event of a pop from the low (`zpopmin`) or high (`zpopmax`) end.
+fn pop_event(max: bool) -> &'static str {
+    if max {
+        "zpopmax"
+    } else {
+        "zpopmin"
+    }
+}
+
+/// Announces a pop of `items` from `key` (nothing when none went), then `del` if emptied.
+fn notify_pop(ctx: &Ctx<'_>, max: bool, (key, items, deleted): &Popped) {
+    if !items.is_empty() {
+        ctx.notify(class::ZSET, pop_event(max), key);
+        notify_deleted(ctx, *deleted, key);
+    }
 }
 
 fn zpop(ctx: &mut Ctx<'_>, args: &Args<'_>, max: bool) -> Result<(), CmdError> {
@@ -669,8 +709,11 @@ fn zpop(ctx: &mut Ctx<'_>, args: &Args<'_>, max: bool) -> Result<(), CmdError> {
     };
     let key = args.arg(1);
     let popped = pop_from(ctx, &[key], max, count.unwrap_or(1))?;
+    if let Some(p) = &popped {
+        notify_pop(ctx, max, p);
+    }
     let nested = count.is_some() && ctx.out.protocol() == Protocol::Resp3;
-    let items = popped.map(|(_, p)| p).unwrap_or_default();
+    let items = popped.map(|(_, p, _)| p).unwrap_or_default();
     ctx.out
         .array(if nested { items.len() } else { items.len() * 2 });
     for (m, s) in &items {
@@ -734,11 +777,14 @@ fn bzpop(ctx: &mut Ctx<'_>, args: &Args<'_>, max: bool) -> Result<(), CmdError> 
     let deadline = crate::blocking::parse_timeout(args.arg(args.len() - 1), ctx.now_us)?;
     let keys: smallvec::SmallVec<[&[u8]; 8]> = (1..args.len() - 1).map(|i| args.arg(i)).collect();
     let mut guards = ctx.db().lock_keys(keys.iter().copied());
-    if let Some((key, items)) = pop_locked(&mut guards, &keys, max, 1, ctx.now_ms)? {
+    if let Some(popped) = pop_locked(&mut guards, &keys, max, 1, ctx.now_ms)? {
+        drop(guards);
+        notify_pop(ctx, max, &popped);
+        let (key, items, _) = popped;
         if let Some((m, s)) = items.first() {
             reply_bzpop(&mut ctx.out, &key, m, *s);
-            return Ok(());
         }
+        return Ok(());
     }
     let serve = serve_pop(max, 1, ctx.config.encodings, |out, key, items| {
         if let Some((m, s)) = items.first() {
@@ -762,8 +808,10 @@ fn bzmpop(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let deadline = crate::blocking::parse_timeout(args.arg(1), ctx.now_us)?;
     let (keys, max, count) = mpop_args(args, 2)?;
     let mut guards = ctx.db().lock_keys(keys.iter().copied());
-    if let Some((key, items)) = pop_locked(&mut guards, &keys, max, count, ctx.now_ms)? {
-        reply_mpop(&mut ctx.out, &key, &items);
+    if let Some(popped) = pop_locked(&mut guards, &keys, max, count, ctx.now_ms)? {
+        drop(guards);
+        notify_pop(ctx, max, &popped);
+        reply_mpop(&mut ctx.out, &popped.0, &popped.1);
         return Ok(());
     }
     let serve = serve_pop(max, count, ctx.config.encodings, reply_mpop);
@@ -792,7 +840,14 @@ fn serve_pop(
             return Serve::Lost;
         }
         let items = match pop_one_key(shard, key, max, count, now_ms) {
-            Ok(Some(items)) => items,
+            Ok(Some((items, deleted))) => {
+                // Published by the writer that fed the key, after its own events.
+                crate::blocking::served_event(class::ZSET, pop_event(max), waiter.db, key);
+                if deleted {
+                    crate::blocking::served_event(class::GENERIC, "del", waiter.db, key);
+                }
+                items
+            }
             _ => Vec::new(),
         };
         let bytes = super::blocked::reply_bytes(waiter.proto, |out| reply(out, key, &items));
@@ -815,7 +870,10 @@ fn zmpop(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let (keys, max, count) = mpop_args(args, 1)?;
     match pop_from(ctx, &keys, max, count)? {
         None => ctx.out.null_array(),
-        Some((key, items)) => reply_mpop(&mut ctx.out, &key, &items),
+        Some(popped) => {
+            notify_pop(ctx, max, &popped);
+            reply_mpop(&mut ctx.out, &popped.0, &popped.1);
+        }
     }
     Ok(())
 }

@@ -170,6 +170,12 @@ pub static PARAMS: &[Param] = &[
         c.maxclients = int_in(v, 1, u32::MAX as i64)? as u32;
         Ok(())
     }),
+    param!("notify-keyspace-events", true, false, get: |c| crate::notify::format(c.notify_keyspace_events), set: |c, v| {
+        c.notify_keyspace_events = crate::notify::parse(v).ok_or_else(|| {
+            "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".to_owned()
+        })?;
+        Ok(())
+    }),
     param!("pidfile", false, false, get: |c| c.pidfile.clone(), set: |c, v| {
         c.pidfile = v.to_owned();
         Ok(())

@@ -735,3 +735,42 @@ fn flushall_forgets_the_ttl_estimate() {
         "{info}"
     );
 }
+
+/// Moves pushed messages (pub/sub, invalidations) into the output, as a runtime does when
+/// the connection's waker fires.
+fn pushed(c: &mut Connection, now_us: u64) -> String {
+    let waker = std::task::Waker::noop();
+    let _ = c.poll_ready(&mut std::task::Context::from_waker(waker), now_us);
+    talk(c, "", now_us)
+}
+
+#[test]
+fn active_expiry_publishes_expired_events_and_invalidates() {
+    let server = Arc::new(Server::new(crate::Config::default()));
+    let mut w = Connection::new(server.clone());
+    let mut sub = Connection::new(server.clone());
+    let mut cache = Connection::new(server.clone());
+    assert_eq!(
+        talk(
+            &mut w,
+            "CONFIG SET notify-keyspace-events Ex\r\nSET k v PX 100\r\n",
+            T0
+        ),
+        "+OK\r\n+OK\r\n"
+    );
+    talk(&mut sub, "SUBSCRIBE __keyevent@0__:expired\r\n", T0);
+    talk(&mut cache, "HELLO 3\r\nCLIENT TRACKING ON\r\nGET k\r\n", T0);
+    // Nobody reads `k` again: only the active cycle can reclaim it.
+    let later_ms = T0 / 1000 + 200;
+    for _ in 0..10 * crate::keyspace::SHARDS {
+        server.cron(later_ms);
+    }
+    assert_eq!(
+        pushed(&mut sub, T0 + 200_000),
+        "*3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:expired\r\n$1\r\nk\r\n"
+    );
+    assert_eq!(
+        pushed(&mut cache, T0 + 200_000),
+        ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n"
+    );
+}

@@ -26,11 +26,11 @@ pub struct Db {
 }
 
 impl Db {
-    /// An empty database; `seed` varies the shards' random sampling.
-    pub fn new(seed: u64) -> Self {
+    /// Empty database number `index`; `seed` varies the shards' random sampling.
+    pub fn new(index: usize, seed: u64) -> Self {
         Self {
             shards: ShardLocks::new(SHARDS, |i| {
-                Shard::new(seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+                Shard::new(seed ^ (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)).in_db(index)
             }),
         }
     }

@@ -8,6 +8,7 @@
 use super::dict::Dict;
 use super::locks::BeforeUnlock;
 use crate::blocking::Queues;
+use crate::notify::{self, class};
 use crate::value::Value;
 use crate::watch::Watches;
 
@@ -110,6 +111,8 @@ pub struct Shard {
     waiters: Queues,
     /// Transactions watching keys of this shard.
     watches: Watches,
+    /// The database this shard belongs to (keyspace events name it).
+    db: usize,
 }
 
 impl BeforeUnlock for Shard {
@@ -128,6 +131,11 @@ impl Shard {
             rng: seed | 1,
             ..Self::default()
         }
+    }
+
+    /// The same shard, as part of database `db`.
+    pub fn in_db(self, db: usize) -> Self {
+        Self { db, ..self }
     }
 
     /// Number of keys, expired-but-not-yet-reclaimed ones included (as Valkey's DBSIZE).
@@ -151,6 +159,7 @@ impl Shard {
         if expired {
             self.remove(key);
             self.expired_keys += 1;
+            notify::shard_event(class::EXPIRED, "expired", self.db, key);
         }
         expired
     }
@@ -229,6 +238,7 @@ impl Shard {
                 self.hits += 1;
             } else {
                 self.misses += 1;
+                notify::shard_event(class::KEY_MISS, "keymiss", self.db, key);
             }
         }
         let entry = entry?;
@@ -259,6 +269,9 @@ impl Shard {
         entry.atime = self.clock_s.max(NOW_S.get());
         let volatile = entry.expire_at != 0;
         let old = self.dict.insert(key, entry);
+        if old.is_none() {
+            notify::shard_event(class::NEW, "new", self.db, key);
+        }
         match (old.as_ref().is_some_and(|o| o.expire_at != 0), volatile) {
             (false, true) => {
                 self.volatile.insert(key, ());

@@ -105,3 +105,60 @@ fn a_subscriber_that_stops_reading_is_dropped_at_the_pubsub_limit() {
         "the stuck subscriber was not cut off"
     );
 }
+
+/// Keyspace notifications and client-side-caching invalidations reach idle connections
+/// through the runtime's wake-up path (nothing is sent to those connections meanwhile).
+#[test]
+fn keyspace_events_and_invalidations_reach_idle_clients() {
+    let s = start(&[]);
+    let mut writer = client(&s);
+    let () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("notify-keyspace-events")
+        .arg("KEA")
+        .query(&mut writer)
+        .unwrap();
+    let mut sub_conn = client(&s);
+    let mut ps = sub_conn.as_pubsub();
+    ps.psubscribe("__keyspace@0__:*").unwrap();
+    ps.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+
+    // A RESP3 client caching `k`.
+    let mut cache = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+    cache
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    cache.write_all(b"HELLO 3\r\n").unwrap();
+    // HELLO's map ends with its (empty) module list.
+    let mut hello = Vec::new();
+    while !hello.ends_with(b"modules\r\n*0\r\n") {
+        let mut b = [0u8; 1];
+        cache.read_exact(&mut b).unwrap();
+        hello.push(b[0]);
+    }
+    expect(&mut cache, b"CLIENT TRACKING ON\r\n", b"+OK\r\n");
+    expect(&mut cache, b"GET k\r\n", b"_\r\n");
+
+    let () = redis::cmd("SET")
+        .arg("k")
+        .arg("v")
+        .query(&mut writer)
+        .unwrap();
+    expect(
+        &mut cache,
+        b"",
+        b">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n",
+    );
+
+    let msg = ps.get_message().unwrap();
+    assert_eq!(msg.get_channel_name(), "__keyspace@0__:k");
+    assert_eq!(msg.get_payload::<String>().unwrap(), "set");
+}
+
+/// Sends `send` (may be empty) and reads exactly `want` back.
+fn expect(sock: &mut TcpStream, send: &[u8], want: &[u8]) {
+    sock.write_all(send).unwrap();
+    let mut got = vec![0; want.len()];
+    sock.read_exact(&mut got).unwrap();
+    assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(want));
+}

@@ -136,13 +136,23 @@ pub(super) fn bitfield(
         ));
     }
     let mut shard = ctx.db().lock_key(key);
-    let bytes = bytes_for_write(&mut shard, key, max_bit, ctx.now_ms)?;
+    let (bytes, dirty) = bytes_for_write(&mut shard, key, max_bit, ctx.now_ms)?;
     ctx.out.array(ops.len());
+    let mut changed = false;
     for op in &ops {
         match write(bytes, op) {
-            Some(v) => ctx.out.integer(v),
+            Some((v, field_changed)) => {
+                // Valkey counts a SET or INCRBY that ran on a created or grown string, or
+                // that changed its field.
+                changed |= op.kind != Kind::Get && (dirty || field_changed);
+                ctx.out.integer(v);
+            }
             None => ctx.out.null(),
         }
+    }
+    drop(shard);
+    if changed {
+        ctx.notify(crate::notify::class::STRING, "setbit", key);
     }
     Ok(())
 }
@@ -158,10 +168,11 @@ fn read(b: &[u8], op: &FieldOp) -> i64 {
 }
 
 /// Runs one operation on a string long enough for every written field. Returns the reply:
-/// GET's value, SET's previous value, INCRBY's new value, or `None` when FAIL refused it.
-fn write(b: &mut [u8], op: &FieldOp) -> Option<i64> {
+/// GET's value, SET's previous value, INCRBY's new value, or `None` when FAIL refused it;
+/// with it, whether the field's bits changed.
+fn write(b: &mut [u8], op: &FieldOp) -> Option<(i64, bool)> {
     if op.kind == Kind::Get {
-        return Some(read(b, op));
+        return Some((read(b, op), false));
     }
     let (new, reply) = if op.signed {
         let old = sign_extend(get_bits(b, op.offset, op.bits), op.bits);
@@ -201,8 +212,9 @@ fn write(b: &mut [u8], op: &FieldOp) -> Option<i64> {
             }
         }
     };
+    let before = get_bits(b, op.offset, op.bits);
     set_bits(b, op.offset, op.bits, new);
-    Some(reply)
+    Some((reply, get_bits(b, op.offset, op.bits) != before))
 }
 
 /// All ones in the low `bits` bits.

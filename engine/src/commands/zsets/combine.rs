@@ -253,7 +253,14 @@ fn combine(
         for (m, s) in &result {
             z.insert(m, *s, &enc);
         }
-        store_result(ctx, guards.get_mut(Db::shard_of(dst)), dst, z, true);
+        let stored = store_result(ctx, guards.get_mut(Db::shard_of(dst)), dst, z, true);
+        drop(guards);
+        let event = match op {
+            Op::Union => "zunionstore",
+            Op::Inter => "zinterstore",
+            Op::Diff => "zdiffstore",
+        };
+        stored.notify(ctx, crate::notify::class::ZSET, event, dst);
         return Ok(());
     }
     drop(guards);

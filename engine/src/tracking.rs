@@ -1,0 +1,249 @@
+//! Client-side caching (CLIENT TRACKING): which clients cached which keys, and the
+//! invalidation messages a write sends them.
+//!
+//! Default mode remembers the keys each read-only command of a tracking client touched; the
+//! first write to such a key sends `invalidate [key]` to those clients and forgets the key.
+//! BCAST mode remembers prefixes instead: every write to a key under a prefix is collected,
+//! and at the end of the writing command each subscriber of the prefix gets one message with
+//! the sorted keys. Messages go through the receiver's pub/sub mailbox (RESP3 push, or a
+//! `__redis__:invalidate` message to a RESP2 client it redirects to), so a client's own
+//! invalidation arrives after the reply of the command that caused it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::clients::ClientHandle;
+use crate::server::Server;
+use crate::sync::{lock, Arc, AtomicBool, AtomicUsize, Mutex, Ordering};
+
+/// A client's tracking settings (CLIENT TRACKING ON … and CLIENT CACHING).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Mode {
+    /// Tracking is on.
+    pub on: bool,
+    /// BCAST: prefixes instead of remembered keys.
+    pub bcast: bool,
+    /// OPTIN: only commands after `CLIENT CACHING YES` are remembered.
+    pub optin: bool,
+    /// OPTOUT: commands after `CLIENT CACHING NO` are not remembered.
+    pub optout: bool,
+    /// NOLOOP: no messages about the client's own writes.
+    pub noloop: bool,
+    /// The client messages go to instead (0: itself).
+    pub redirect: u64,
+    /// CLIENT CACHING was given for the next command.
+    pub caching: bool,
+    /// BCAST prefixes.
+    pub prefixes: Vec<Vec<u8>>,
+}
+
+impl Mode {
+    /// Whether a read-only command run now has its keys remembered.
+    pub fn remembers(&self) -> bool {
+        let opted_out = if self.optin {
+            !self.caching
+        } else {
+            self.optout && self.caching
+        };
+        self.on && !self.bcast && !opted_out
+    }
+}
+
+/// The server's tracking tables.
+#[derive(Debug, Default)]
+pub struct Tracking {
+    /// Clients with tracking on: when 0, writes skip everything here.
+    clients: AtomicUsize,
+    /// Key → ids of the clients that cached it (default mode).
+    keys: Mutex<HashMap<Box<[u8]>, Vec<u64>>>,
+    /// BCAST prefixes, their clients and the keys written under them since the last flush.
+    prefixes: Mutex<Vec<Prefix>>,
+    /// Set when some prefix has keys waiting for [`Tracking::flush`].
+    pending: AtomicBool,
+}
+
+#[derive(Debug)]
+struct Prefix {
+    prefix: Vec<u8>,
+    clients: Vec<u64>,
+    /// Written keys (sorted, as Valkey sends them) → the client that wrote it (NOLOOP).
+    written: Written,
+}
+
+type Written = BTreeMap<Vec<u8>, u64>;
+
+impl Tracking {
+    /// True while any client tracks.
+    pub fn active(&self) -> bool {
+        self.clients.load(Ordering::Acquire) > 0
+    }
+
+    /// Number of clients with tracking on (INFO tracking_clients).
+    pub fn clients(&self) -> usize {
+        self.clients.load(Ordering::Acquire)
+    }
+
+    /// Keys remembered in default mode (INFO tracking_total_keys).
+    pub fn total_keys(&self) -> usize {
+        lock(&self.keys).len()
+    }
+
+    /// Tracking turned on for `client` (BCAST: under `prefixes`, "" when none).
+    pub fn enable(&self, client: &ClientHandle, was_on: bool, prefixes: &[Vec<u8>]) {
+        if !was_on {
+            self.clients.fetch_add(1, Ordering::AcqRel);
+        }
+        let mut table = lock(&self.prefixes);
+        for p in prefixes {
+            match table.iter_mut().find(|e| e.prefix == *p) {
+                Some(e) if e.clients.contains(&client.id) => {}
+                Some(e) => e.clients.push(client.id),
+                None => table.push(Prefix {
+                    prefix: p.clone(),
+                    clients: vec![client.id],
+                    written: BTreeMap::new(),
+                }),
+            }
+        }
+    }
+
+    /// Tracking turned off for `client` (CLIENT TRACKING OFF, RESET, disconnect).
+    pub fn disable(&self, client: &ClientHandle, mode: &Mode) {
+        if !mode.on {
+            return;
+        }
+        self.clients.fetch_sub(1, Ordering::AcqRel);
+        let mut table = lock(&self.prefixes);
+        for e in table.iter_mut() {
+            e.clients.retain(|id| *id != client.id);
+        }
+        table.retain(|e| !e.clients.is_empty());
+        // Default-mode keys stay until written; a message to a client that left is dropped.
+    }
+
+    /// `client` read `keys` (a read-only command in default mode).
+    pub fn remember<'k>(&self, client: u64, keys: impl IntoIterator<Item = &'k [u8]>) {
+        let mut table = lock(&self.keys);
+        for key in keys {
+            let ids = table.entry(key.into()).or_default();
+            if !ids.contains(&client) {
+                ids.push(client);
+            }
+        }
+    }
+
+    /// `key` was written by `writer`: clients that cached it get `invalidate [key]` (and
+    /// forget it); BCAST prefixes over it collect it for [`Tracking::flush`].
+    pub fn invalidate(&self, server: &Server, writer: u64, key: &[u8]) {
+        if !self.active() {
+            return;
+        }
+        {
+            let mut table = lock(&self.prefixes);
+            for e in table.iter_mut().filter(|e| key.starts_with(&e.prefix)) {
+                e.written.insert(key.to_vec(), writer);
+                self.pending.store(true, Ordering::Release);
+            }
+        }
+        let Some(ids) = lock(&self.keys).remove(key) else {
+            return;
+        };
+        for id in ids {
+            let Some(target) = server.clients.get(id) else {
+                continue;
+            };
+            let mode = lock(&target.tracking).clone();
+            if !mode.on || mode.bcast || (mode.noloop && id == writer) {
+                continue;
+            }
+            send(server, &target, &mode, Payload::Keys(&[key]));
+        }
+    }
+
+    /// Sends each BCAST client the keys written under its prefixes since the last flush.
+    pub fn flush(&self, server: &Server) {
+        if !self.pending.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        let batches: Vec<(Vec<u64>, Written)> = lock(&self.prefixes)
+            .iter_mut()
+            .filter(|e| !e.written.is_empty())
+            .map(|e| (e.clients.clone(), std::mem::take(&mut e.written)))
+            .collect();
+        for (clients, written) in batches {
+            for id in clients {
+                let Some(target) = server.clients.get(id) else {
+                    continue;
+                };
+                let mode = lock(&target.tracking).clone();
+                let keys: Vec<&[u8]> = written
+                    .iter()
+                    .filter(|(_, w)| !(mode.noloop && **w == id))
+                    .map(|(k, _)| k.as_slice())
+                    .collect();
+                if !keys.is_empty() {
+                    send(server, &target, &mode, Payload::Keys(&keys));
+                }
+            }
+        }
+    }
+
+    /// FLUSHDB/FLUSHALL: every tracking client gets `invalidate` with a null, and no key
+    /// stays remembered.
+    pub fn flush_all(&self, server: &Server) {
+        if !self.active() {
+            return;
+        }
+        lock(&self.keys).clear();
+        for target in server.clients.all() {
+            let mode = lock(&target.tracking).clone();
+            if mode.on {
+                send(server, &target, &mode, Payload::Null);
+            }
+        }
+    }
+}
+
+enum Payload<'a> {
+    Keys(&'a [&'a [u8]]),
+    Null,
+}
+
+/// Delivers one invalidation for `client` (tracking with `mode`): to itself in RESP3, or to
+/// the client it redirects to (RESP3 push, or a `__redis__:invalidate` message when that
+/// client is a RESP2 subscriber). A RESP2 client without a redirect gets nothing.
+fn send(server: &Server, client: &Arc<ClientHandle>, mode: &Mode, payload: Payload<'_>) {
+    let target = if mode.redirect != 0 {
+        match server.clients.get(mode.redirect) {
+            Some(t) => t,
+            None => return,
+        }
+    } else {
+        client.clone()
+    };
+    let resp3 = target.resp.load(Ordering::Relaxed) == 3;
+    let as_message = !resp3 && mode.redirect != 0 && target.subscribed.load(Ordering::Acquire);
+    if !resp3 && !as_message {
+        return;
+    }
+    let limit = server.config().output_limits[2].hard;
+    target.mailbox.deliver(limit, |w| {
+        if as_message {
+            w.array(3);
+            w.bulk(b"message");
+            w.bulk(b"__redis__:invalidate");
+        } else {
+            w.push(2);
+            w.bulk(b"invalidate");
+        }
+        match payload {
+            Payload::Keys(keys) => {
+                w.array(keys.len());
+                for k in keys {
+                    w.bulk(k);
+                }
+            }
+            Payload::Null => w.null(),
+        }
+    });
+    target.wake();
+}
