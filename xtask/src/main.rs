@@ -5,8 +5,9 @@
 //! - `test`: the workspace tests.
 //! - `loom`: the loom models (`--cfg loom`, separate target dir).
 //! - `fuzz <target> [--secs N]`: one fuzz target (installs cargo-fuzz when missing).
-//! - `bench [criterion args]`: the benchmarks; `bench --smoke`: both release binaries under
-//!   `redis-benchmark` (`smoke.rs`).
+//! - `bench [options]`: ferrokey side by side with Valkey under `redis-benchmark` (`bench.rs`);
+//!   `bench --micro [criterion args]`: the criterion micro-benchmarks; `bench --smoke`: both
+//!   release binaries under `redis-benchmark` once, as a check (`smoke.rs`).
 //! - `codegen [--check] [--specs DIR]`: regenerate the command table from Valkey's JSON command
 //!   specs (default DIR `../shared/valkey-commands`); `--check` fails if the committed table is
 //!   stale.
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
+mod bench;
 mod codegen;
 mod smoke;
 mod tools;
@@ -44,7 +46,7 @@ fn main() -> ExitCode {
         _ => {
             eprintln!(
                 "usage: cargo xtask <ci | test | loom | fuzz <target> [--secs N] \
-                 | bench [--smoke | args] | codegen [--check] [--specs DIR]>"
+                 | bench [--smoke | --micro | options] | codegen [--check] [--specs DIR]>"
             );
             eprintln!("fuzz targets: {}", FUZZ_TARGETS.join(", "));
             return ExitCode::from(2);
@@ -228,11 +230,14 @@ fn fuzz_cmd(args: &[String]) -> Result {
 }
 
 fn bench(args: &[String]) -> Result {
-    if args.first().is_some_and(|a| a == "--smoke") {
-        return smoke::smoke();
+    match args.first().map(String::as_str) {
+        Some("--smoke") => smoke::smoke(),
+        Some("--micro") => {
+            let mut c = cargo();
+            c.args(["bench", "-p", "resp", "-p", "engine", "--"])
+                .args(&args[1..]);
+            run("bench", c)
+        }
+        _ => bench::bench(args),
     }
-    let mut c = cargo();
-    c.args(["bench", "-p", "resp", "-p", "engine", "--"])
-        .args(args);
-    run("bench", c)
 }
