@@ -70,6 +70,7 @@ pub fn boot(
     let probes = crate::Probes {
         monotonic_us: Some(monotonic_us),
         used_memory: Some(crate::alloc::allocated),
+        rss: Some(resident_bytes),
         ..crate::Probes::default()
     };
     let server = crate::sync::Arc::new(
@@ -79,6 +80,14 @@ pub fn boot(
     );
     let leftovers = prepare(&server, now_us(), &warnings)?;
     Ok((server, leftovers))
+}
+
+/// Resident set size (INFO used_memory_rss), from /proc/self/statm; 0 where that is missing.
+fn resident_bytes() -> usize {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<usize>().ok())
+        .map_or(0, |pages| pages * rustix::param::page_size())
 }
 
 /// Reads the configuration from the command line: the file (if named) and the options.

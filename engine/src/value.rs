@@ -137,14 +137,31 @@ impl Str {
     /// A string from client bytes, integer-encoded when Valkey would (`tryObjectEncoding`:
     /// at most 20 bytes that parse strictly as an `i64`).
     pub fn from_bytes(bytes: &[u8]) -> Str {
+        Self::from_bytes_reusing(bytes, None)
+    }
+
+    /// [`Str::from_bytes`] that writes the bytes into `old`'s buffer when that is an unshared
+    /// byte string of exactly this size, instead of allocating: the common SET that refreshes
+    /// a value of the same length then allocates nothing (issue 7). The result is the same
+    /// either way, down to the buffer's capacity (so memory figures do not change).
+    pub fn from_bytes_reusing(bytes: &[u8], old: Option<Value>) -> Str {
         if bytes.len() <= 20 {
             if let Some(i) = resp::int::parse_i64(bytes) {
                 return Str::Int(i);
             }
         }
+        let raw = bytes.len() > EMBED_MAX_VALUE;
+        if let Some(Value::Str(Str::Bytes { mut data, .. })) = old {
+            // A shared payload (a snapshot holds it) must stay as it is: copy-on-write.
+            if let Some(buf) = Arc::get_mut(&mut data).filter(|b| b.capacity() == bytes.len()) {
+                buf.clear();
+                buf.extend_from_slice(bytes);
+                return Str::Bytes { data, raw };
+            }
+        }
         Str::Bytes {
             data: Arc::new(bytes.to_vec()),
-            raw: bytes.len() > EMBED_MAX_VALUE,
+            raw,
         }
     }
 
@@ -243,6 +260,40 @@ mod tests {
         s.make_mut().push(b'3');
         assert_eq!(Value::Str(s.clone()).encoding(1, false), "raw");
         assert_eq!(s.to_vec(), b"123");
+    }
+
+    #[test]
+    fn set_reuses_only_an_unshared_buffer_of_the_same_size() {
+        let ptr = |s: &Str| match s {
+            Str::Bytes { data, .. } => data.as_ptr(),
+            Str::Int(_) => std::ptr::null(),
+        };
+        let old = Str::from_bytes(b"abcd");
+        let before = ptr(&old);
+        let new = Str::from_bytes_reusing(b"wxyz", Some(Value::Str(old)));
+        assert_eq!(new, Str::from_bytes(b"wxyz"));
+        assert_eq!(ptr(&new), before, "same size, unshared: written in place");
+
+        // A snapshot's copy must not change under it.
+        let snapshot = new.clone();
+        let newest = Str::from_bytes_reusing(b"abcd", Some(Value::Str(new)));
+        assert_eq!(newest.to_vec(), b"abcd");
+        assert_eq!(snapshot.to_vec(), b"wxyz");
+
+        // A reused long value is `raw` as a fresh one is; another size or an integer is
+        // built afresh, exactly as `from_bytes` builds it.
+        let long = [b'v'; EMBED_MAX_VALUE + 1];
+        let old = Value::Str(Str::from_bytes(&[b'u'; EMBED_MAX_VALUE + 1]));
+        let reused = Str::from_bytes_reusing(&long, Some(old));
+        assert_eq!(reused, Str::from_bytes(&long));
+        assert!(matches!(reused, Str::Bytes { raw: true, .. }));
+        let old = Value::Str(Str::from_bytes(b"wxyz"));
+        let shorter = Str::from_bytes_reusing(b"xyz", Some(old));
+        assert!(
+            matches!(&shorter, Str::Bytes { data, .. } if **data == b"xyz"[..] && data.capacity() == 3)
+        );
+        let old = Value::Str(Str::from_bytes(b"wxyz"));
+        assert_eq!(Str::from_bytes_reusing(b"1234", Some(old)), Str::Int(1234));
     }
 
     #[test]

@@ -88,10 +88,15 @@ fn positive(arg: &[u8], msg: Option<&'static str>) -> Result<usize, CmdError> {
 fn reply_elems<'e>(out: &mut ReplyWriter<'_>, n: usize, elems: impl Iterator<Item = Elem<'e>>) {
     out.array(n);
     for e in elems {
-        match e {
-            Elem::Int(i) => out.bulk_i64(i),
-            Elem::Bytes(b) => out.bulk(b),
-        }
+        reply_elem(out, e);
+    }
+}
+
+/// One element as a bulk string.
+fn reply_elem(out: &mut ReplyWriter<'_>, e: Elem<'_>) {
+    match e {
+        Elem::Int(i) => out.bulk_i64(i),
+        Elem::Bytes(b) => out.bulk(b),
     }
 }
 
@@ -206,11 +211,14 @@ fn pop_into(
     }
     match shape.count {
         None => {
-            let v = list.pop(end, fill).expect("stored lists are not empty");
-            out.bulk(&v);
-            if let Some(t) = taken {
-                t.push(v);
-            }
+            // Replied from the list before removing it: LPOP/RPOP copy nothing (issue 7).
+            list.pop_with(end, fill, |e| {
+                reply_elem(out, e);
+                if let Some(t) = taken {
+                    t.push(e.to_vec());
+                }
+            })
+            .expect("stored lists are not empty");
         }
         Some(n) => {
             let n = n.min(list.len());

@@ -223,10 +223,9 @@ fn store(shard: &mut Shard, key: &[u8], value: &[u8], ttl: Ttl, now_ms: u64) -> 
     if expire_at != 0 && expire_at <= now_ms {
         return Stored::Expired(shard.remove(key).is_some());
     }
-    shard.insert(
-        key,
-        Entry::with_expire(Value::Str(Str::from_bytes(value)), expire_at),
-    );
+    shard.insert_from(key, expire_at, |old| {
+        Value::Str(Str::from_bytes_reusing(value, old))
+    });
     Stored::Set(matches!(ttl, Ttl::At(_)))
 }
 

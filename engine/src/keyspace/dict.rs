@@ -8,9 +8,13 @@ use std::hash::{BuildHasher, Hasher};
 
 type Link<V> = Option<Box<Node<V>>>;
 
+/// Keys up to 24 bytes live inside the node: one allocation and one cache miss per entry
+/// instead of two.
+type Key = smallvec::SmallVec<[u8; 24]>;
+
 #[derive(Debug, Clone)]
 struct Node<V> {
-    key: Box<[u8]>,
+    key: Key,
     value: V,
     next: Link<V>,
 }
@@ -42,7 +46,7 @@ pub struct Dict<V> {
     tables: [Table<V>; 2],
     /// Next bucket of `tables[0]` to move while rehashing.
     rehash_idx: Option<usize>,
-    hasher: std::collections::hash_map::RandomState,
+    hasher: foldhash::fast::RandomState,
 }
 
 const INITIAL_SIZE: usize = 4;
@@ -63,7 +67,7 @@ impl<V> Dict<V> {
         Self {
             tables: [Table::with_size(0), Table::with_size(0)],
             rehash_idx: None,
-            hasher: std::collections::hash_map::RandomState::new(),
+            hasher: foldhash::fast::RandomState::default(),
         }
     }
 
@@ -231,7 +235,7 @@ impl<V> Dict<V> {
         let slot = (h & table.mask()) as usize;
         let next = table.buckets[slot].take();
         table.buckets[slot] = Some(Box::new(Node {
-            key: key.into(),
+            key: Key::from_slice(key),
             value,
             next,
         }));

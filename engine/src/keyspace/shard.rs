@@ -284,6 +284,23 @@ impl Shard {
         old
     }
 
+    /// [`Shard::insert`] of the value `make` builds from the one `key` holds now (live or
+    /// expired; None when absent), so the new value can reuse the old one's allocation (a SET
+    /// over a string of the same length allocates nothing).
+    pub fn insert_from(
+        &mut self,
+        key: &[u8],
+        expire_at: u64,
+        make: impl FnOnce(Option<Value>) -> Value,
+    ) -> Option<Entry> {
+        // The placeholder (no allocation) stands in only while `make` runs, which cannot
+        // reach the shard; the insert replaces it.
+        let placeholder = Value::Str(crate::value::Str::Int(0));
+        let old = self.dict.get_mut(key);
+        let old = old.map(|e| std::mem::replace(&mut e.value, placeholder));
+        self.insert(key, Entry::with_expire(make(old), expire_at))
+    }
+
     /// Removes `key` (live or not); returns its entry.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let old = self.dict.remove(key)?;

@@ -292,14 +292,19 @@ impl Pack {
     }
 
     fn insert(&mut self, index: usize, v: &[u8], plain: bool) {
-        let mut entry = Vec::with_capacity(entry_size(v) + 5);
-        encode_entry(&mut entry, v, plain);
-        if index == self.len() {
-            self.buf.extend_from_slice(&entry);
+        let pos = if index == self.len() {
+            self.buf.len()
         } else {
-            let pos = self.seek(index);
-            self.buf.splice(pos..pos, entry);
-        }
+            self.seek(index)
+        };
+        // Encoded at the end and rotated into place rather than built in a temporary: an
+        // LPUSH then allocates nothing once the buffer has room (issue 7's hot path). One
+        // exact reservation, so the buffer grows as it did when the entry was appended whole.
+        let end = self.buf.len();
+        self.buf.reserve(entry_size(v));
+        encode_entry(&mut self.buf, v, plain);
+        let size = self.buf.len() - end;
+        self.buf[pos..].rotate_right(size);
         self.len += 1;
     }
 
@@ -925,11 +930,19 @@ impl List {
 
     /// LPOP/RPOP (and what a blocking pop serves): removes one element from `end`.
     pub fn pop(&mut self, end: End, fill: i64) -> Option<Vec<u8>> {
-        let v = self.pop_raw(end)?;
-        if !self.is_empty() {
-            self.shrink(fill);
-        }
-        Some(v.bytes)
+        self.pop_with(end, fill, |e| e.to_vec())
+    }
+
+    /// [`List::pop`] that shows the element to `f` before removing it instead of copying it
+    /// out: LPOP's reply is written straight from the list, without an allocation.
+    pub fn pop_with<R>(&mut self, end: End, fill: i64, f: impl FnOnce(Elem<'_>) -> R) -> Option<R> {
+        let last = self.len().checked_sub(1)?;
+        let r = f(self.get(match end {
+            End::Head => 0,
+            End::Tail => last,
+        }));
+        self.pop_many(end, 1, fill);
+        Some(r)
     }
 
     /// Removes `n` elements (at most all) from `end`; read them first with [`List::iter`].
