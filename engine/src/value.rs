@@ -41,8 +41,12 @@ pub enum Value {
 pub enum Str {
     /// A canonical decimal integer (`OBJECT ENCODING` says `int`).
     Int(i64),
-    /// Bytes; `raw` records that the value was modified in place (APPEND, SETRANGE), which
-    /// makes Valkey report `raw` even when short.
+    /// Bytes as a command stored them (SET and friends): header and bytes in one allocation,
+    /// so a lookup reaches the value with one cache miss fewer than through a `Vec`.
+    /// `raw` when too long to be embedded (OBJECT ENCODING).
+    Plain { data: Arc<[u8]>, raw: bool },
+    /// Bytes edited in place (APPEND, SETRANGE, SETBIT): growable, and reported `raw` even
+    /// when short, as Valkey does.
     Bytes { data: Arc<Vec<u8>>, raw: bool },
 }
 
@@ -63,7 +67,7 @@ impl Value {
     pub fn encoding(&self, key_len: usize, has_ttl: bool) -> &'static str {
         match self {
             Value::Str(Str::Int(_)) => "int",
-            Value::Str(Str::Bytes { data, raw: false }) => {
+            Value::Str(Str::Plain { data, raw: false }) => {
                 let key_header = if key_len < 32 {
                     1
                 } else if key_len < 256 {
@@ -78,7 +82,7 @@ impl Value {
                     "raw"
                 }
             }
-            Value::Str(Str::Bytes { .. }) => "raw",
+            Value::Str(Str::Plain { .. } | Str::Bytes { .. }) => "raw",
             Value::List(l) => l.encoding(),
             Value::Hash(h) => h.encoding(),
             Value::Set(s) => s.encoding(),
@@ -151,16 +155,15 @@ impl Str {
             }
         }
         let raw = bytes.len() > EMBED_MAX_VALUE;
-        if let Some(Value::Str(Str::Bytes { mut data, .. })) = old {
+        if let Some(Value::Str(Str::Plain { mut data, .. })) = old {
             // A shared payload (a snapshot holds it) must stay as it is: copy-on-write.
-            if let Some(buf) = Arc::get_mut(&mut data).filter(|b| b.capacity() == bytes.len()) {
-                buf.clear();
-                buf.extend_from_slice(bytes);
-                return Str::Bytes { data, raw };
+            if let Some(buf) = Arc::get_mut(&mut data).filter(|b| b.len() == bytes.len()) {
+                buf.copy_from_slice(bytes);
+                return Str::Plain { data, raw };
             }
         }
-        Str::Bytes {
-            data: Arc::new(bytes.to_vec()),
+        Str::Plain {
+            data: Arc::from(bytes),
             raw,
         }
     }
@@ -172,6 +175,7 @@ impl Str {
                 let mut buf = [0u8; 20];
                 resp::int::i64_digits(*i, &mut buf).len()
             }
+            Str::Plain { data, .. } => data.len(),
             Str::Bytes { data, .. } => data.len(),
         }
     }
@@ -188,6 +192,7 @@ impl Str {
                 let mut buf = [0u8; 20];
                 f(resp::int::i64_digits(*i, &mut buf))
             }
+            Str::Plain { data, .. } => f(data),
             Str::Bytes { data, .. } => f(data),
         }
     }
@@ -200,7 +205,7 @@ impl Str {
     /// Mutable bytes for an in-place edit (APPEND, SETRANGE, SETBIT): converts an integer to
     /// bytes, copies a shared payload, and marks the string `raw` as Valkey does.
     pub fn make_mut(&mut self) -> &mut Vec<u8> {
-        if let Str::Int(_) = self {
+        if !matches!(self, Str::Bytes { .. }) {
             *self = Str::Bytes {
                 data: Arc::new(self.to_vec()),
                 raw: true,
@@ -211,7 +216,7 @@ impl Str {
                 *raw = true;
                 Arc::make_mut(data)
             }
-            Str::Int(_) => unreachable!("converted above"),
+            Str::Int(_) | Str::Plain { .. } => unreachable!("converted above"),
         }
     }
 }
@@ -265,6 +270,7 @@ mod tests {
     #[test]
     fn set_reuses_only_an_unshared_buffer_of_the_same_size() {
         let ptr = |s: &Str| match s {
+            Str::Plain { data, .. } => data.as_ptr(),
             Str::Bytes { data, .. } => data.as_ptr(),
             Str::Int(_) => std::ptr::null(),
         };
@@ -286,12 +292,10 @@ mod tests {
         let old = Value::Str(Str::from_bytes(&[b'u'; EMBED_MAX_VALUE + 1]));
         let reused = Str::from_bytes_reusing(&long, Some(old));
         assert_eq!(reused, Str::from_bytes(&long));
-        assert!(matches!(reused, Str::Bytes { raw: true, .. }));
+        assert!(matches!(reused, Str::Plain { raw: true, .. }));
         let old = Value::Str(Str::from_bytes(b"wxyz"));
         let shorter = Str::from_bytes_reusing(b"xyz", Some(old));
-        assert!(
-            matches!(&shorter, Str::Bytes { data, .. } if **data == b"xyz"[..] && data.capacity() == 3)
-        );
+        assert!(matches!(&shorter, Str::Plain { data, .. } if **data == b"xyz"[..]));
         let old = Value::Str(Str::from_bytes(b"wxyz"));
         assert_eq!(Str::from_bytes_reusing(b"1234", Some(old)), Str::Int(1234));
     }

@@ -25,7 +25,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
 fn stored_value(s: &Str) -> Option<Parsed> {
     match s {
         Str::Int(i) => Some(Parsed::Finite(LongDouble::from_i64(*i))),
-        Str::Bytes { data, .. } => longdouble::parse(data),
+        Str::Plain { .. } | Str::Bytes { .. } => s.with_bytes(longdouble::parse),
     }
 }
 
@@ -49,8 +49,8 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     ))?;
     let text = sum.to_human();
     // `createStringObject`: never integer-encoded, whatever the digits look like.
-    let value = Value::Str(Str::Bytes {
-        data: Shared::new(text.clone()),
+    let value = Value::Str(Str::Plain {
+        data: Shared::from(text.as_slice()),
         raw: false,
     });
     match shard.get_mut(key, ctx.now_ms) {

@@ -191,6 +191,25 @@ impl<V> Dict<V> {
         node
     }
 
+    /// Asks the CPU to start loading what a lookup of `key` will touch, without waiting for
+    /// it: `stage` 0 the bucket, 1 the chain's first node (its bucket was fetched by stage
+    /// 0). A pipelined batch runs each stage over all its keys before the commands, so their
+    /// cache misses overlap instead of stalling one after another (Valkey prefetches the
+    /// same way). A third stage for a string's bytes measured slower: another lock pass per
+    /// key costs more than the miss it hides.
+    pub fn prefetch(&self, key: &[u8], stage: u8) {
+        let table = &self.tables[self.live_tables() - 1];
+        if table.buckets.is_empty() {
+            return;
+        }
+        let slot = (self.hash(key) & table.mask()) as usize;
+        match (stage, table.buckets[slot].as_deref()) {
+            (0, _) => prefetch_line(std::ptr::from_ref(&table.buckets[slot]).cast()),
+            (_, Some(node)) => prefetch_line(std::ptr::from_ref(node).cast()),
+            _ => {}
+        }
+    }
+
     /// The value for `key`.
     pub fn get(&mut self, key: &[u8]) -> Option<&V> {
         self.get_mut(key).map(|v| &*v)
@@ -402,8 +421,39 @@ fn below(r: u64, n: usize) -> usize {
     ((u128::from(r) * n as u128) >> 64) as usize
 }
 
+/// A prefetch hint for the cache line at `p`.
+#[inline]
+#[allow(unsafe_code)]
+fn prefetch_line(p: *const i8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is only a hint: it never faults and never reads into the program,
+    // whatever the address; `sse` is part of the x86_64 baseline.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(p);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn prefetch_is_only_a_hint() {
+        let mut d: Dict<u32> = Dict::new();
+        d.prefetch(b"k", 0);
+        d.prefetch(b"k", 1);
+        for i in 0..100u32 {
+            d.insert(format!("k{i}").as_bytes(), i);
+        }
+        for stage in 0..2 {
+            d.prefetch(b"k7", stage);
+            d.prefetch(b"absent", stage);
+        }
+        assert_eq!(d.len(), 100);
+        assert_eq!(d.get(b"k7"), Some(&7));
+    }
+
     use super::*;
     use std::collections::HashSet;
 

@@ -205,6 +205,11 @@ impl Shard {
         other.waiters.touch_all();
     }
 
+    /// See [`Dict::prefetch`].
+    pub fn prefetch(&self, key: &[u8], stage: u8) {
+        self.dict.prefetch(key, stage);
+    }
+
     /// The clients blocked on this shard's keys.
     pub fn waiters(&self) -> &Queues {
         &self.waiters
