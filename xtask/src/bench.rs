@@ -516,7 +516,8 @@ fn memory(server: &Server) -> Result<(f64, f64)> {
     let before = info_field(server.port, "used_memory")?;
     // 1M keys of 16 bytes (`key:%012d`) with 32-byte values.
     prefill(server.port, 32)?;
-    let per_key = (info_field(server.port, "used_memory")? - before) as f64 / KEYSPACE as f64;
+    let after = info_field(server.port, "used_memory")?;
+    let per_key = after.saturating_sub(before) as f64 / KEYSPACE as f64;
     // Churn: rewrite every key with a size cycling 16 B .. 4 KB, then delete every third.
     let sizes = [16usize, 100, 700, 3000, 48, 4000, 250, 1500];
     let chunk = 50_000u64;
@@ -542,7 +543,6 @@ fn memory(server: &Server) -> Result<(f64, f64)> {
     }
     let used = info_field(server.port, "used_memory")? as f64;
     let rss = info_field(server.port, "used_memory_rss")? as f64;
-    command(server.port, &["FLUSHALL"])?;
     Ok((per_key, rss / used))
 }
 
@@ -600,32 +600,31 @@ pub fn bench(args: &[String]) -> Result {
             }
         }
     }
-    if o.memory {
-        for (si, s) in servers.iter().enumerate() {
-            only(&servers, si)?;
-            command(s.port, &["FLUSHALL"])?;
-            let (per_key, frag) = memory(s)?;
-            eprintln!(
-                "{:<7} {per_key:.1} bytes/key, rss/used after churn {frag:.2}",
-                s.name
-            );
-            memory_rows.push((s.name.clone(), per_key, frag));
-        }
-    }
     for s in &servers {
         signal(&s.child, "CONT")?;
     }
-    report(&o, &servers, &samples, &memory_rows)
+    let names: Vec<String> = servers.iter().map(|s| s.name.clone()).collect();
+    drop(servers);
+    if o.memory {
+        // Fresh servers, one at a time: RSS must not carry what earlier workloads freed.
+        for name in &names {
+            let s = start(name, &o, &valkey)?;
+            let (per_key, frag) = memory(&s)?;
+            eprintln!("{name:<7} {per_key:.1} bytes/key, rss/used after churn {frag:.2}");
+            memory_rows.push((name.clone(), per_key, frag));
+        }
+    }
+    report(&o, &names, &samples, &memory_rows)
 }
 
 /// Writes the markdown table and the JSON, and prints the table.
 fn report(
     o: &Options,
-    servers: &[Server],
+    servers: &[String],
     samples: &BTreeMap<(usize, u32, usize), Vec<Sample>>,
     memory_rows: &[(String, f64, f64)],
 ) -> Result {
-    let reference = servers.iter().position(|s| s.name == "valkey");
+    let reference = servers.iter().position(|s| s == "valkey");
     let med = |v: &[Sample], f: fn(&Sample) -> f64| median(v.iter().map(f).collect());
     let mut md = format!(
         "Medians of {} runs, servers interleaved; server CPUs `{}` ({} thread(s)), load generator CPUs `{}` (redis-benchmark, {} thread(s)), {} connections. Ratios are against Valkey measured in the same run (ops: higher is better; CPU/op: lower is better).\n\n",
@@ -647,7 +646,7 @@ fn report(
         let row = (
             WORKLOADS[wi].name,
             pipeline,
-            servers[si].name.as_str(),
+            servers[si].as_str(),
             ops,
             med(v, |s| s.p50),
             med(v, |s| s.p99),
