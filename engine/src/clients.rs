@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::task::Waker;
 
-use crate::sync::{lock, Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
+use crate::sync::{lock, Arc, AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Mutex, Ordering};
 
 /// Where a connection comes from; the runtime fills it in.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -74,6 +74,13 @@ pub struct ClientHandle {
     pub subscribed: AtomicBool,
     /// Keys this client WATCHes (CLIENT LIST watch=, INFO watching_clients).
     pub watching: AtomicUsize,
+    /// Channels, patterns and shard channels subscribed to (CLIENT LIST sub= psub= ssub=).
+    pub sub_counts: [AtomicUsize; 3],
+    /// CLIENT LIST multi=: -1 until the client first uses MULTI or WATCH (Valkey creates
+    /// its transaction state then), afterwards the commands queued (0 outside MULTI).
+    pub multi: AtomicI64,
+    /// Inside MULTI (CLIENT LIST flag `x`).
+    pub in_multi: AtomicBool,
     /// CLIENT TRACKING settings, read by writers that invalidate this client's keys.
     pub tracking: Mutex<crate::tracking::Mode>,
 }
@@ -99,6 +106,9 @@ impl ClientHandle {
             mailbox: crate::pubsub::Mailbox::default(),
             subscribed: AtomicBool::new(false),
             watching: AtomicUsize::new(0),
+            sub_counts: Default::default(),
+            multi: AtomicI64::new(-1),
+            in_multi: AtomicBool::new(false),
             tracking: Mutex::new(crate::tracking::Mode::default()),
             meta: Mutex::new(ClientMeta {
                 last_cmd: "NULL",
@@ -141,7 +151,20 @@ impl ClientHandle {
         if let Some(cmd) = running {
             meta.last_cmd = cmd;
         }
+        let tracking = lock(&self.tracking).clone();
         let mut flags = String::new();
+        // Valkey's order: P x b t B … e T.
+        for (set, flag) in [
+            (self.subscribed.load(Ordering::Relaxed), 'P'),
+            (self.in_multi.load(Ordering::Relaxed), 'x'),
+            (lock(&self.blocked).is_some(), 'b'),
+            (tracking.on, 't'),
+            (tracking.on && tracking.bcast, 'B'),
+        ] {
+            if set {
+                flags.push(flag);
+            }
+        }
         if self.no_evict.load(Ordering::Relaxed) {
             flags.push('e');
         }
@@ -161,11 +184,17 @@ impl ClientHandle {
         let idle = now_ms.saturating_sub(self.last_active_ms.load(Ordering::Relaxed)) / 1000;
         line.extend_from_slice(
             format!(
-                " age={age} idle={idle} flags={flags} capa= db={} sub=0 psub=0 ssub=0 multi=-1 watch=0 qbuf={qbuf} \
+                " age={age} idle={idle} flags={flags} capa= db={} sub={} psub={} ssub={} multi={} watch={} qbuf={qbuf} \
                  qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} \
-                 user=default redir=-1 resp={} lib-name=",
+                 user=default redir={} resp={} lib-name=",
                 self.db.load(Ordering::Relaxed),
+                self.sub_counts[0].load(Ordering::Relaxed),
+                self.sub_counts[1].load(Ordering::Relaxed),
+                self.sub_counts[2].load(Ordering::Relaxed),
+                self.multi.load(Ordering::Relaxed),
+                self.watching.load(Ordering::Relaxed),
                 meta.last_cmd,
+                if tracking.on { tracking.redirect as i64 } else { -1 },
                 self.resp.load(Ordering::Relaxed)
             )
             .as_bytes(),

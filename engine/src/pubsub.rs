@@ -226,6 +226,18 @@ impl Subscriptions {
         }
     }
 
+    /// Shows the counts and the pub/sub mode to other clients (CLIENT LIST, INFO).
+    pub fn publish_counts(&self, client: &ClientHandle) {
+        for (slot, n) in client.sub_counts.iter().zip([
+            self.channels.len(),
+            self.patterns.len(),
+            self.shard.len(),
+        ]) {
+            slot.store(n, Ordering::Relaxed);
+        }
+        client.subscribed.store(self.any(), Ordering::Release);
+    }
+
     /// True while subscribed to anything (RESP2 subscribed mode).
     pub fn any(&self) -> bool {
         !(self.channels.is_empty() && self.patterns.is_empty() && self.shard.is_empty())
@@ -238,6 +250,6 @@ impl Subscriptions {
                 pubsub.unsubscribe(kind, &name, client);
             }
         }
-        client.subscribed.store(false, Ordering::Release);
+        self.publish_counts(client);
     }
 }

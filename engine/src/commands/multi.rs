@@ -60,6 +60,7 @@ pub(super) fn queue(
             spec.name
         )));
     }
+    ctx.client.handle.multi.fetch_add(1, Ordering::Relaxed);
     let multi = ctx.client.multi.as_mut().expect("inside MULTI");
     multi.queued.push(Queued {
         spec,
@@ -74,6 +75,7 @@ pub(super) fn queue(
 pub(super) fn reject(ctx: &mut Ctx<'_>, name: Option<&str>, error: &CmdError) {
     if name == Some("exec") {
         ctx.client.multi = None;
+        ended(ctx);
         unwatch_all(ctx);
         let text = error.text();
         let why = text.strip_prefix(b"ERR ").unwrap_or(&text);
@@ -91,6 +93,8 @@ pub(super) fn reject(ctx: &mut Ctx<'_>, name: Option<&str>, error: &CmdError) {
 fn multi(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
     // Inside MULTI, MULTI and WATCH never get here: their `no_multi` flag rejects them.
     ctx.client.multi = Some(Multi::default());
+    ctx.client.handle.in_multi.store(true, Ordering::Relaxed);
+    ctx.client.handle.multi.store(0, Ordering::Relaxed);
     ctx.ok();
     Ok(())
 }
@@ -99,6 +103,7 @@ fn discard(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
     if ctx.client.multi.take().is_none() {
         return Err(CmdError::Other("ERR DISCARD without MULTI"));
     }
+    ended(ctx);
     unwatch_all(ctx);
     ctx.ok();
     Ok(())
@@ -107,7 +112,20 @@ fn discard(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
 /// RESET and a closing connection: forget the transaction and the watched keys.
 pub(crate) fn reset(ctx: &mut Ctx<'_>) {
     ctx.client.multi = None;
+    ended(ctx);
     unwatch_all(ctx);
+}
+
+/// The transaction is over (EXEC, DISCARD, RESET): CLIENT LIST shows no queue.
+fn ended(ctx: &Ctx<'_>) {
+    let h = &ctx.client.handle;
+    h.in_multi.store(false, Ordering::Relaxed);
+    // Once created (first MULTI or WATCH), Valkey's transaction state shows 0, not -1.
+    let _ = h
+        .multi
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+            (n > 0).then_some(0)
+        });
 }
 
 fn watch(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
@@ -125,6 +143,11 @@ fn watch(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     }
     let n = ctx.client.watch.keys.len();
     ctx.client.handle.watching.store(n, Ordering::Relaxed);
+    let _ = ctx
+        .client
+        .handle
+        .multi
+        .compare_exchange(-1, 0, Ordering::Relaxed, Ordering::Relaxed);
     ctx.ok();
     Ok(())
 }
@@ -201,6 +224,7 @@ fn exec(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
         return Err(CmdError::Other("ERR EXEC without MULTI"));
     };
     if multi.aborted {
+        ended(ctx);
         unwatch_all(ctx);
         return Err(CmdError::Other(
             "EXECABORT Transaction discarded because of previous errors.",
@@ -229,6 +253,7 @@ fn exec(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
     unwatch_all(&mut inner);
     if failed {
         inner.out.null_array();
+        ended(&inner);
         return Ok(());
     }
     inner.out.array(multi.queued.len());
@@ -244,6 +269,7 @@ fn exec(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
         }
     }
     let flow = std::mem::replace(&mut inner.flow, Flow::Continue);
+    ended(&inner);
     drop(inner);
     // Released only now, all together; blocked clients the transaction fed are served.
     drop(held);

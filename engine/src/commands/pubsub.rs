@@ -2,7 +2,6 @@
 
 use super::{Args, CmdError, Ctx, Handler};
 use crate::pubsub::Kind;
-use crate::sync::Ordering;
 
 pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
@@ -72,7 +71,7 @@ fn subscribe(ctx: &mut Ctx<'_>, args: &Args<'_>, kind: Kind) -> Result<(), CmdEr
         }
         confirm(ctx, verbs(kind).0, Some(name), kind);
     }
-    ctx.client.handle.subscribed.store(true, Ordering::Release);
+    ctx.client.subs.publish_counts(&ctx.client.handle);
     Ok(())
 }
 
@@ -99,8 +98,7 @@ fn unsubscribe(ctx: &mut Ctx<'_>, args: &Args<'_>, kind: Kind) -> Result<(), Cmd
         }
         confirm(ctx, verbs(kind).1, Some(name), kind);
     }
-    let any = ctx.client.subs.any();
-    ctx.client.handle.subscribed.store(any, Ordering::Release);
+    ctx.client.subs.publish_counts(&ctx.client.handle);
     Ok(())
 }
 

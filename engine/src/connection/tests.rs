@@ -774,3 +774,43 @@ fn active_expiry_publishes_expired_events_and_invalidates() {
         ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n"
     );
 }
+
+/// The `name=value` fields of a CLIENT INFO reply named in `want`.
+fn info_fields(reply: &str, want: &[&str]) -> String {
+    reply
+        .split_whitespace()
+        .filter(|f| want.iter().any(|w| f.starts_with(&format!("{w}="))))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+// Values observed from Valkey 9.1.2 for the same sequences (CLIENT INFO over a raw socket).
+#[test]
+fn client_info_shows_subscriptions_transactions_and_tracking() {
+    let fields = ["flags", "sub", "psub", "ssub", "multi", "watch", "redir"];
+    let mut c = conn();
+    assert_eq!(
+        info_fields(&talk(&mut c, "CLIENT INFO\r\n", T0), &fields),
+        "flags=N sub=0 psub=0 ssub=0 multi=-1 watch=0 redir=-1"
+    );
+    talk(&mut c, "WATCH a\r\n", T0);
+    assert_eq!(
+        info_fields(&talk(&mut c, "CLIENT INFO\r\n", T0), &fields),
+        "flags=N sub=0 psub=0 ssub=0 multi=0 watch=1 redir=-1"
+    );
+    let mut c = conn();
+    talk(
+        &mut c,
+        "HELLO 3\r\nSUBSCRIBE a b\r\nPSUBSCRIBE p*\r\nSSUBSCRIBE s\r\nCLIENT TRACKING ON BCAST\r\nWATCH k j\r\n",
+        T0,
+    );
+    assert_eq!(
+        info_fields(&talk(&mut c, "CLIENT INFO\r\n", T0), &fields),
+        "flags=PtB sub=2 psub=1 ssub=1 multi=0 watch=2 redir=0"
+    );
+    let exec = talk(&mut c, "MULTI\r\nPING\r\nCLIENT INFO\r\nEXEC\r\n", T0);
+    assert_eq!(
+        info_fields(&exec, &fields),
+        "flags=PxtB sub=2 psub=1 ssub=1 multi=2 watch=0 redir=0"
+    );
+}
