@@ -9,6 +9,11 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
         "config|set" => set,
         "config|resetstat" => |c, _| {
             c.server.reset_stats();
+            c.each_shard(|s| {
+                s.expired_keys = 0;
+                s.hits = 0;
+                s.misses = 0;
+            });
             c.ok();
             Ok(())
         },

@@ -164,12 +164,17 @@ fn cpu(ctx: &Ctx<'_>, t: &mut String) {
 }
 
 fn stats(ctx: &Ctx<'_>, t: &mut String) {
-    let (hits, misses) = ctx.server.keyspace_hits_misses();
+    let (mut hits, mut misses, mut expired) = (0, 0, 0);
+    ctx.each_shard(|s| {
+        hits += s.hits;
+        misses += s.misses;
+        expired += s.expired_keys;
+    });
     let _ = write!(
         t,
         "# Stats\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\ntotal_error_replies:{}\r\n",
         ctx.server.total_commands(),
-        ctx.server.expired_keys(),
+        expired,
         hits,
         misses,
         ctx.server.stats().total_errors(),

@@ -113,6 +113,17 @@ impl<'a> Ctx<'a> {
             .invalidate(self.server, self.client.id, key);
     }
 
+    /// Calls `f` on every shard of every database, one at a time (INFO's counters,
+    /// CONFIG RESETSTAT); inside EXEC through the transaction's locks.
+    pub fn each_shard(&self, mut f: impl FnMut(&mut crate::keyspace::Shard)) {
+        for db in 0..self.server.dbs().len() {
+            let db = self.db_at(db);
+            for shard in 0..crate::keyspace::SHARDS {
+                f(&mut db.lock_one(shard));
+            }
+        }
+    }
+
     /// True while EXEC runs this command: blocking commands answer at once instead.
     pub fn in_exec(&self) -> bool {
         self.held.is_some()

@@ -174,6 +174,10 @@ const WHOLE_DB: &[&str] = &["dbsize", "keys", "scan", "randomkey", "flushdb"];
 
 /// Keyless commands that never touch the keyspace.
 fn keyspace_free(spec: &CommandSpec) -> bool {
+    // CONFIG RESETSTAT zeroes the shards' counters.
+    if spec.name == "config|resetstat" {
+        return false;
+    }
     let family = spec.name.split('|').next().unwrap_or_default();
     matches!(
         family,
