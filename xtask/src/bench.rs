@@ -19,11 +19,11 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{cargo, root, run, tools, Result};
+use crate::{root, tools, Result};
 
 /// Keys in the keyspace of SET, GET and the mixes (redis-benchmark `-r`).
 const KEYSPACE: u64 = 1_000_000;
@@ -135,18 +135,23 @@ fn signal(child: &Child, sig: &str) -> Result {
     }
 }
 
+/// Where the servers' binaries are.
+struct Bins {
+    /// ferrokey's release build.
+    release: PathBuf,
+    /// The reference `valkey-server`.
+    valkey: PathBuf,
+}
+
 /// The binary and arguments of server `name` (before `--port`).
-fn server_command(name: &str, o: &Options, valkey: &Path) -> Result<(PathBuf, Vec<String>)> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
+fn server_command(name: &str, o: &Options, bins: &Bins) -> Result<(PathBuf, Vec<String>)> {
     let threads = o.server_threads.to_string();
     let common = ["--save", "", "--appendonly", "no", "--io-threads", &threads];
     let common: Vec<String> = common.iter().map(|s| (*s).to_owned()).collect();
     Ok(match name {
-        "tokio" => (target.join("release/ferrokey-tokio"), common),
-        "monoio" => (target.join("release/ferrokey-monoio"), common),
-        "valkey" => (valkey.to_path_buf(), common),
+        "tokio" => (bins.release.join("ferrokey-tokio"), common),
+        "monoio" => (bins.release.join("ferrokey-monoio"), common),
+        "valkey" => (bins.valkey.clone(), common),
         "redis" => (PathBuf::from("redis-server"), common),
         other => return Err(format!("bench: unknown server {other}")),
     })
@@ -154,8 +159,8 @@ fn server_command(name: &str, o: &Options, valkey: &Path) -> Result<(PathBuf, Ve
 
 /// Starts `name` pinned to the server CPUs in a new empty directory; ready once it answers
 /// PING. A start that lost its port to a race is retried on another.
-fn start(name: &str, o: &Options, valkey: &Path) -> Result<Server> {
-    let (bin, args) = server_command(name, o, valkey)?;
+fn start(name: &str, o: &Options, bins: &Bins) -> Result<Server> {
+    let (bin, args) = server_command(name, o, bins)?;
     for attempt in 0..10 {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -549,20 +554,13 @@ fn memory(server: &Server) -> Result<(f64, f64)> {
 pub fn bench(args: &[String]) -> Result {
     let o = Options::parse(args)?;
     tools::ensure_redis_tools()?;
-    let valkey = crate::reference_server()?;
-    let mut build = cargo();
-    build.args([
-        "build",
-        "--release",
-        "-p",
-        "runtime-tokio",
-        "-p",
-        "runtime-monoio",
-    ]);
-    run("build release binaries", build)?;
+    let bins = Bins {
+        valkey: crate::reference_server()?,
+        release: crate::build_release_binaries()?,
+    };
     let mut servers = Vec::new();
     for name in &o.servers {
-        servers.push(start(name, &o, &valkey)?);
+        servers.push(start(name, &o, &bins)?);
     }
     // Everyone stopped but the one being measured.
     let only = |servers: &[Server], i: usize| -> Result {
@@ -608,7 +606,7 @@ pub fn bench(args: &[String]) -> Result {
     if o.memory {
         // Fresh servers, one at a time: RSS must not carry what earlier workloads freed.
         for name in &names {
-            let s = start(name, &o, &valkey)?;
+            let s = start(name, &o, &bins)?;
             let (per_key, frag) = memory(&s)?;
             eprintln!("{name:<7} {per_key:.1} bytes/key, rss/used after churn {frag:.2}");
             memory_rows.push((name.clone(), per_key, frag));

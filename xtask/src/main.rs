@@ -229,6 +229,24 @@ fn fuzz_cmd(args: &[String]) -> Result {
     fuzz(target, secs)
 }
 
+/// Builds both server binaries (release profile); returns the directory they are in.
+fn build_release_binaries() -> Result<PathBuf> {
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--release",
+        "-p",
+        "runtime-tokio",
+        "-p",
+        "runtime-monoio",
+    ]);
+    run("build release binaries", build)?;
+    let target = env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    Ok(target.join("release"))
+}
+
 fn bench(args: &[String]) -> Result {
     match args.first().map(String::as_str) {
         Some("--smoke") => smoke::smoke(),

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{cargo, root, run, tools, Result};
+use crate::{tools, Result};
 
 /// The binaries, in the order they are benchmarked.
 const BINARIES: &[(&str, &str)] = &[("tokio", "ferrokey-tokio"), ("monoio", "ferrokey-monoio")];
@@ -171,22 +171,10 @@ fn implements(port: u16, command: &str) -> bool {
 
 pub fn smoke() -> Result {
     tools::ensure_redis_tools()?;
-    let mut build = cargo();
-    build.args([
-        "build",
-        "--release",
-        "-p",
-        "runtime-tokio",
-        "-p",
-        "runtime-monoio",
-    ]);
-    run("build release binaries", build)?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
+    let release = crate::build_release_binaries()?;
     let mut outcomes = Vec::new();
     for &(runtime, bin) in BINARIES {
-        let mut server = start(&target.join("release").join(bin))?;
+        let mut server = start(&release.join(bin))?;
         for &test in TESTS {
             if let Ok(Some(status)) = server.child.try_wait() {
                 outcomes.push(Outcome {

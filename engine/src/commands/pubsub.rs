@@ -154,9 +154,6 @@ const HELP: &[&str] = &[
 ];
 
 fn help(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
-    ctx.out.array(HELP.len());
-    for line in HELP {
-        ctx.out.simple(line.as_bytes());
-    }
+    super::table::introspection::help_lines(&mut ctx.out, HELP);
     Ok(())
 }

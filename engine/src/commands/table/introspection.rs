@@ -250,8 +250,13 @@ fn parent_included(cmd: &CommandSpec, args: &[&[u8]], include: Include<'_>) -> b
 
 /// `COMMAND HELP`.
 pub fn command_help(w: &mut ReplyWriter<'_>) {
-    w.array(HELP.len());
-    for line in HELP {
+    help_lines(w, HELP);
+}
+
+/// A `… HELP` reply: its lines as an array of simple strings.
+pub fn help_lines(w: &mut ReplyWriter<'_>, lines: &[&str]) {
+    w.array(lines.len());
+    for line in lines {
         w.simple(line.as_bytes());
     }
 }
