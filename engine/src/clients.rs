@@ -70,8 +70,6 @@ pub struct ClientHandle {
     pub stats: Mutex<crate::stats::Stats>,
     /// Pub/sub messages pushed to this client, not yet in its output.
     pub mailbox: crate::pubsub::Mailbox,
-    /// Subscribed to any channel, pattern or shard channel (pub/sub mode).
-    pub subscribed: AtomicBool,
     /// Keys this client WATCHes (CLIENT LIST watch=, INFO watching_clients).
     pub watching: AtomicUsize,
     /// Channels, patterns and shard channels subscribed to (CLIENT LIST sub= psub= ssub=).
@@ -104,7 +102,6 @@ impl ClientHandle {
             blocked: Mutex::new(None),
             stats: Mutex::new(crate::stats::Stats::default()),
             mailbox: crate::pubsub::Mailbox::default(),
-            subscribed: AtomicBool::new(false),
             watching: AtomicUsize::new(0),
             sub_counts: Default::default(),
             multi: AtomicI64::new(-1),
@@ -135,6 +132,13 @@ impl ClientHandle {
         self.killed.load(Ordering::Acquire)
     }
 
+    /// Subscribed to any channel, pattern or shard channel (pub/sub mode).
+    pub fn is_subscribed(&self) -> bool {
+        self.sub_counts
+            .iter()
+            .any(|n| n.load(Ordering::Acquire) > 0)
+    }
+
     /// Registers the waker to call when the client is killed.
     pub fn set_waker(&self, waker: &Waker) {
         let mut slot = lock(&self.waker);
@@ -155,7 +159,7 @@ impl ClientHandle {
         let mut flags = String::new();
         // Valkey's order: P x b t B … e T.
         for (set, flag) in [
-            (self.subscribed.load(Ordering::Relaxed), 'P'),
+            (self.is_subscribed(), 'P'),
             (self.in_multi.load(Ordering::Relaxed), 'x'),
             (lock(&self.blocked).is_some(), 'b'),
             (tracking.on, 't'),

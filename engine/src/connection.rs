@@ -456,6 +456,10 @@ impl Connection {
                 break;
             };
             at += req.consumed();
+            if keys.is_empty() && at == self.input.len() {
+                // A lone command (pipeline 1): nothing to overlap, skip the lookups.
+                return;
+            }
             let mut args = req.iter();
             let (Some(name), Some(first)) = (args.next(), args.next()) else {
                 continue;

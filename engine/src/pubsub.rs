@@ -233,9 +233,8 @@ impl Subscriptions {
             self.patterns.len(),
             self.shard.len(),
         ]) {
-            slot.store(n, Ordering::Relaxed);
+            slot.store(n, Ordering::Release);
         }
-        client.subscribed.store(self.any(), Ordering::Release);
     }
 
     /// True while subscribed to anything (RESP2 subscribed mode).

@@ -221,7 +221,7 @@ fn send(server: &Server, client: &Arc<ClientHandle>, mode: &Mode, payload: Paylo
         client.clone()
     };
     let resp3 = target.resp.load(Ordering::Relaxed) == 3;
-    let as_message = !resp3 && mode.redirect != 0 && target.subscribed.load(Ordering::Acquire);
+    let as_message = !resp3 && mode.redirect != 0 && target.is_subscribed();
     if !resp3 && !as_message {
         return;
     }

@@ -110,7 +110,7 @@ fn clients(ctx: &Ctx<'_>, t: &mut String) {
         all.len(),
         count(|h| crate::sync::lock(&h.blocked).is_some()),
         ctx.server.tracking.clients(),
-        count(|h| h.subscribed.load(crate::sync::Ordering::Relaxed)),
+        count(|h| h.is_subscribed()),
         count(|h| h.watching.load(crate::sync::Ordering::Relaxed) > 0),
         blocking_keys(ctx)
     );
