@@ -12,6 +12,7 @@
 //! under `target/bench/`, with ratios against the reference measured in the same run.
 //!
 //! Options: `--servers tokio,monoio,valkey,redis` `--workloads set,get,lpush,zadd,mix32,mix1k`
+//! (a server `label=/path/to/ferrokey-binary` measures another build in the same run)
 //! `--pipelines 1,16` `--clients 64` `--requests N` (pipeline 16; pipeline 1 runs N/5)
 //! `--reps 3` `--server-cpus 0` `--load-cpus 1` `--server-threads 1` `--load-threads 1`
 //! `--memory` (also measure memory per key and fragmentation after churn).
@@ -153,7 +154,12 @@ fn server_command(name: &str, o: &Options, bins: &Bins) -> Result<(PathBuf, Vec<
         "monoio" => (bins.release.join("ferrokey-monoio"), common),
         "valkey" => (bins.valkey.clone(), common),
         "redis" => (PathBuf::from("redis-server"), common),
-        other => return Err(format!("bench: unknown server {other}")),
+        // `name=/path/to/binary`: another ferrokey build (e.g. main's, copied aside) measured
+        // in the same run, for before/after comparisons on a noisy machine.
+        other => match other.split_once('=') {
+            Some((_, path)) => (PathBuf::from(path), common),
+            None => return Err(format!("bench: unknown server {other}")),
+        },
     })
 }
 
@@ -166,7 +172,8 @@ fn start(name: &str, o: &Options, bins: &Bins) -> Result<Server> {
             .and_then(|l| l.local_addr())
             .map_err(|e| format!("no free port: {e}"))?
             .port();
-        let dir = std::env::temp_dir().join(format!("ferrokey-bench-{name}-{port}"));
+        let label = name.split('=').next().unwrap_or(name);
+        let dir = std::env::temp_dir().join(format!("ferrokey-bench-{label}-{port}"));
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         let child = Command::new("taskset")
             .args(["-c", &o.server_cpus])

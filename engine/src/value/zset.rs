@@ -412,25 +412,29 @@ impl ZSet {
     }
 
     /// Number of leading elements for which `pred` holds, stopping at the first that fails.
-    fn count_prefix(&self, mut pred: impl FnMut(&[u8], f64) -> bool) -> usize {
+    /// `pred(score, member)`: `member` is read only when called.
+    fn count_prefix<'s>(
+        &'s self,
+        mut pred: impl FnMut(f64, &dyn Fn() -> &'s [u8]) -> bool,
+    ) -> usize {
         match &self.repr {
-            Repr::Listpack(lp) => lp.iter().take_while(|&(m, s)| pred(m, s)).count(),
+            Repr::Listpack(lp) => lp.iter().take_while(|&(m, s)| pred(s, &|| m)).count(),
             Repr::Skiplist(f) => f.order.count_prefix(pred),
         }
     }
 
     /// The ranks `first..end` of the elements within `range`.
     pub fn score_bounds(&self, range: &ScoreRange) -> (usize, usize) {
-        let first = self.count_prefix(|_, s| !range.above_min(s));
-        let end = self.count_prefix(|_, s| range.below_max(s));
+        let first = self.count_prefix(|s, _| !range.above_min(s));
+        let end = self.count_prefix(|s, _| range.below_max(s));
         (first, end.max(first))
     }
 
     /// The ranks `first..end` of the elements within `range` (meaningful when all scores are
     /// equal, as for Valkey).
     pub fn lex_bounds(&self, range: &LexRange) -> (usize, usize) {
-        let first = self.count_prefix(|m, _| !range.above_min(m));
-        let end = self.count_prefix(|m, _| range.below_max(m));
+        let first = self.count_prefix(|_, m| !range.above_min(m()));
+        let end = self.count_prefix(|_, m| range.below_max(m()));
         (first, end.max(first))
     }
 
