@@ -36,11 +36,19 @@ pub enum Value {
     ZSet(Arc<ZSet>),
 }
 
+/// Longest string kept inside the value itself: the size `Str` has anyway (its `Plain` form's
+/// fat pointer) holds this many bytes, so short values cost no allocation of their own and a
+/// lookup reaches them with the node's cache miss instead of one more.
+const INLINE_MAX: usize = 38;
+
 /// A string value, in the encoding Valkey would choose for it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Str {
     /// A canonical decimal integer (`OBJECT ENCODING` says `int`).
     Int(i64),
+    /// Up to `INLINE_MAX` bytes as a command stored them, in place; bytes past `len` are zero
+    /// (so the derived equality is byte equality). Reported as `Plain` would be.
+    Inline { len: u8, buf: [u8; INLINE_MAX] },
     /// Bytes as a command stored them (SET and friends): header and bytes in one allocation,
     /// so a lookup reaches the value with one cache miss fewer than through a `Vec`.
     /// `raw` when too long to be embedded (OBJECT ENCODING).
@@ -67,7 +75,7 @@ impl Value {
     pub fn encoding(&self, key_len: usize, has_ttl: bool) -> &'static str {
         match self {
             Value::Str(Str::Int(_)) => "int",
-            Value::Str(Str::Plain { data, raw: false }) => {
+            Value::Str(s @ (Str::Inline { .. } | Str::Plain { raw: false, .. })) => {
                 let key_header = if key_len < 32 {
                     1
                 } else if key_len < 256 {
@@ -76,7 +84,7 @@ impl Value {
                     5
                 };
                 let ttl = if has_ttl { 8 } else { 0 };
-                if key_len + key_header + data.len() + ttl <= EMBED_BUDGET {
+                if key_len + key_header + s.len() + ttl <= EMBED_BUDGET {
                     "embstr"
                 } else {
                     "raw"
@@ -154,6 +162,9 @@ impl Str {
                 return Str::Int(i);
             }
         }
+        if bytes.len() <= INLINE_MAX {
+            return Self::plain(bytes);
+        }
         let raw = bytes.len() > EMBED_MAX_VALUE;
         if let Some(Value::Str(Str::Plain { mut data, .. })) = old {
             // A shared payload (a snapshot holds it) must stay as it is: copy-on-write.
@@ -168,6 +179,23 @@ impl Str {
         }
     }
 
+    /// Bytes stored as given, never integer-encoded (`createStringObject`): in place when
+    /// short, else in one shared allocation.
+    pub fn plain(bytes: &[u8]) -> Str {
+        if bytes.len() <= INLINE_MAX {
+            let mut buf = [0; INLINE_MAX];
+            buf[..bytes.len()].copy_from_slice(bytes);
+            return Str::Inline {
+                len: bytes.len() as u8,
+                buf,
+            };
+        }
+        Str::Plain {
+            data: Arc::from(bytes),
+            raw: bytes.len() > EMBED_MAX_VALUE,
+        }
+    }
+
     /// Length in bytes of the string form.
     pub fn len(&self) -> usize {
         match self {
@@ -175,6 +203,7 @@ impl Str {
                 let mut buf = [0u8; 20];
                 resp::int::i64_digits(*i, &mut buf).len()
             }
+            Str::Inline { len, .. } => usize::from(*len),
             Str::Plain { data, .. } => data.len(),
             Str::Bytes { data, .. } => data.len(),
         }
@@ -192,6 +221,7 @@ impl Str {
                 let mut buf = [0u8; 20];
                 f(resp::int::i64_digits(*i, &mut buf))
             }
+            Str::Inline { len, buf } => f(&buf[..usize::from(*len)]),
             Str::Plain { data, .. } => f(data),
             Str::Bytes { data, .. } => f(data),
         }
@@ -216,7 +246,9 @@ impl Str {
                 *raw = true;
                 Arc::make_mut(data)
             }
-            Str::Int(_) | Str::Plain { .. } => unreachable!("converted above"),
+            Str::Int(_) | Str::Inline { .. } | Str::Plain { .. } => {
+                unreachable!("converted above")
+            }
         }
     }
 }
@@ -272,19 +304,20 @@ mod tests {
         let ptr = |s: &Str| match s {
             Str::Plain { data, .. } => data.as_ptr(),
             Str::Bytes { data, .. } => data.as_ptr(),
-            Str::Int(_) => std::ptr::null(),
+            Str::Int(_) | Str::Inline { .. } => std::ptr::null(),
         };
-        let old = Str::from_bytes(b"abcd");
+        let (abcd, wxyz) = ([b'a'; INLINE_MAX + 4], [b'w'; INLINE_MAX + 4]);
+        let old = Str::from_bytes(&abcd);
         let before = ptr(&old);
-        let new = Str::from_bytes_reusing(b"wxyz", Some(Value::Str(old)));
-        assert_eq!(new, Str::from_bytes(b"wxyz"));
+        let new = Str::from_bytes_reusing(&wxyz, Some(Value::Str(old)));
+        assert_eq!(new, Str::from_bytes(&wxyz));
         assert_eq!(ptr(&new), before, "same size, unshared: written in place");
 
         // A snapshot's copy must not change under it.
         let snapshot = new.clone();
-        let newest = Str::from_bytes_reusing(b"abcd", Some(Value::Str(new)));
-        assert_eq!(newest.to_vec(), b"abcd");
-        assert_eq!(snapshot.to_vec(), b"wxyz");
+        let newest = Str::from_bytes_reusing(&abcd, Some(Value::Str(new)));
+        assert_eq!(newest.to_vec(), abcd);
+        assert_eq!(snapshot.to_vec(), wxyz);
 
         // A reused long value is `raw` as a fresh one is; another size or an integer is
         // built afresh, exactly as `from_bytes` builds it.
@@ -293,9 +326,21 @@ mod tests {
         let reused = Str::from_bytes_reusing(&long, Some(old));
         assert_eq!(reused, Str::from_bytes(&long));
         assert!(matches!(reused, Str::Plain { raw: true, .. }));
+        let old = Value::Str(Str::from_bytes(&wxyz));
+        let shorter = Str::from_bytes_reusing(&wxyz[1..], Some(old));
+        assert!(matches!(&shorter, Str::Plain { data, .. } if **data == wxyz[1..]));
+        // Short values live in place: equal bytes compare equal whatever was there before.
         let old = Value::Str(Str::from_bytes(b"wxyz"));
-        let shorter = Str::from_bytes_reusing(b"xyz", Some(old));
-        assert!(matches!(&shorter, Str::Plain { data, .. } if **data == b"xyz"[..]));
+        let short = Str::from_bytes_reusing(b"xyz", Some(old));
+        assert_eq!(short, Str::plain(b"xyz"));
+        assert_eq!(short.to_vec(), b"xyz");
+        assert_eq!(Str::plain(&[b'x'; INLINE_MAX]).len(), INLINE_MAX);
+        assert!(matches!(
+            Str::plain(&[b'x'; INLINE_MAX + 1]),
+            Str::Plain { .. }
+        ));
+        // Inline costs no size: a value is as big as the fat pointer's form makes it anyway.
+        assert_eq!(std::mem::size_of::<Value>(), 40);
         let old = Value::Str(Str::from_bytes(b"wxyz"));
         assert_eq!(Str::from_bytes_reusing(b"1234", Some(old)), Str::Int(1234));
     }

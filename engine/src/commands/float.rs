@@ -9,7 +9,6 @@ mod longdouble;
 use super::strings::string_uncounted;
 use super::{Args, CmdError, Ctx, Handler};
 use crate::keyspace::Entry;
-use crate::sync::Shared;
 use crate::value::{Str, Value};
 use longdouble::{LongDouble, Parsed};
 
@@ -25,7 +24,9 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
 fn stored_value(s: &Str) -> Option<Parsed> {
     match s {
         Str::Int(i) => Some(Parsed::Finite(LongDouble::from_i64(*i))),
-        Str::Plain { .. } | Str::Bytes { .. } => s.with_bytes(longdouble::parse),
+        Str::Inline { .. } | Str::Plain { .. } | Str::Bytes { .. } => {
+            s.with_bytes(longdouble::parse)
+        }
     }
 }
 
@@ -49,10 +50,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     ))?;
     let text = sum.to_human();
     // `createStringObject`: never integer-encoded, whatever the digits look like.
-    let value = Value::Str(Str::Plain {
-        data: Shared::from(text.as_slice()),
-        raw: false,
-    });
+    let value = Value::Str(Str::plain(&text));
     match shard.get_mut(key, ctx.now_ms) {
         Some(entry) => entry.value = value,
         None => {

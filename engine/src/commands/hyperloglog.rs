@@ -33,7 +33,9 @@ static SIMD_ENABLED: AtomicBool = AtomicBool::new(true);
 /// WRONGTYPE text for a string that is not an HLL (integer-encoded strings never are).
 fn check(entry: &Entry) -> Result<(), CmdError> {
     match &entry.value {
-        Value::Str(s @ (Str::Plain { .. } | Str::Bytes { .. })) if s.with_bytes(hll::is_hll) => {
+        Value::Str(s @ (Str::Inline { .. } | Str::Plain { .. } | Str::Bytes { .. }))
+            if s.with_bytes(hll::is_hll) =>
+        {
             Ok(())
         }
         Value::Str(_) => Err(NOT_HLL),
