@@ -524,12 +524,17 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Memory of `server` after storing the SET keyspace: bytes per key (used_memory), and
 /// used_memory_rss / used_memory after a churn of mixed sizes.
-fn memory(server: &Server) -> Result<(f64, f64)> {
+fn memory(server: &Server) -> Result<(f64, f64, f64)> {
     let before = info_field(server.port, "used_memory")?;
+    let rss_before = info_field(server.port, "used_memory_rss")?;
     // 1M keys of 16 bytes (`key:%012d`) with 32-byte values.
     prefill(server.port, 32)?;
     let after = info_field(server.port, "used_memory")?;
+    let rss_after = info_field(server.port, "used_memory_rss")?;
     let per_key = after.saturating_sub(before) as f64 / KEYSPACE as f64;
+    // used_memory is each server's own count (Valkey: jemalloc's size classes; ferrokey: the
+    // bytes asked for), so the RSS growth per key is reported next to it.
+    let rss_per_key = rss_after.saturating_sub(rss_before) as f64 / KEYSPACE as f64;
     // Churn: rewrite every key with a size cycling 16 B .. 4 KB, then delete every third.
     let sizes = [16usize, 100, 700, 3000, 48, 4000, 250, 1500];
     let chunk = 50_000u64;
@@ -555,7 +560,7 @@ fn memory(server: &Server) -> Result<(f64, f64)> {
     }
     let used = info_field(server.port, "used_memory")? as f64;
     let rss = info_field(server.port, "used_memory_rss")? as f64;
-    Ok((per_key, rss / used))
+    Ok((per_key, rss_per_key, rss / used))
 }
 
 pub fn bench(args: &[String]) -> Result {
@@ -614,9 +619,9 @@ pub fn bench(args: &[String]) -> Result {
         // Fresh servers, one at a time: RSS must not carry what earlier workloads freed.
         for name in &names {
             let s = start(name, &o, &bins)?;
-            let (per_key, frag) = memory(&s)?;
-            eprintln!("{name:<7} {per_key:.1} bytes/key, rss/used after churn {frag:.2}");
-            memory_rows.push((name.clone(), per_key, frag));
+            let (per_key, rss_per_key, frag) = memory(&s)?;
+            eprintln!("{name:<7} {per_key:.1} bytes/key (RSS {rss_per_key:.1}), rss/used after churn {frag:.2}");
+            memory_rows.push((name.clone(), per_key, rss_per_key, frag));
         }
     }
     report(&o, &names, &samples, &memory_rows)
@@ -627,7 +632,7 @@ fn report(
     o: &Options,
     servers: &[String],
     samples: &BTreeMap<(usize, u32, usize), Vec<Sample>>,
-    memory_rows: &[(String, f64, f64)],
+    memory_rows: &[(String, f64, f64, f64)],
 ) -> Result {
     let reference = servers.iter().position(|s| s == "valkey");
     let med = |v: &[Sample], f: fn(&Sample) -> f64| median(v.iter().map(f).collect());
@@ -671,9 +676,11 @@ fn report(
         }));
     }
     if !memory_rows.is_empty() {
-        md.push_str("\n| server | bytes per key (1M × 16 B key, 32 B value) | RSS / used after churn |\n|---|---:|---:|\n");
-        for (name, per_key, frag) in memory_rows {
-            md.push_str(&format!("| {name} | {per_key:.1} | {frag:.2} |\n"));
+        md.push_str("\n| server | used_memory per key (1M × 16 B key, 32 B value) | RSS per key | RSS / used after churn |\n|---|---:|---:|---:|\n");
+        for (name, per_key, rss_per_key, frag) in memory_rows {
+            md.push_str(&format!(
+                "| {name} | {per_key:.1} | {rss_per_key:.1} | {frag:.2} |\n"
+            ));
         }
     }
     let dir = root().join("target/bench");
@@ -687,7 +694,7 @@ fn report(
             "server_threads": o.server_threads, "load_threads": o.load_threads,
         },
         "results": json,
-        "memory": memory_rows.iter().map(|(n, k, f)| serde_json::json!({"server": n, "bytes_per_key": k, "rss_over_used": f})).collect::<Vec<_>>(),
+        "memory": memory_rows.iter().map(|(n, k, r, f)| serde_json::json!({"server": n, "bytes_per_key": k, "rss_bytes_per_key": r, "rss_over_used": f})).collect::<Vec<_>>(),
     });
     std::fs::write(
         dir.join("results.json"),
