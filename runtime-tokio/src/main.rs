@@ -258,7 +258,17 @@ async fn serve_connection(
         tokio::select! {
             read = rd.read(&mut buf), if reading => match read {
                 Ok(0) | Err(_) => return,
-                Ok(n) => conn.receive(&buf[..n], now_us()),
+                Ok(n) => {
+                    conn.receive(&buf[..n], now_us());
+                    if !conn.output().is_empty() {
+                        // Reply after the other connections that are ready now have run
+                        // their commands (tokio resumes a yielded task after the next
+                        // driver poll), as Valkey writes at the end of an event-loop
+                        // turn: back-to-back sends find the client already awake, where
+                        // a send after every read pays a cross-CPU wake-up each time.
+                        tokio::task::yield_now().await;
+                    }
+                }
             },
             wrote = wr.write(&out[sent..]), if !out.is_empty() => match wrote {
                 Ok(0) | Err(_) => return,
