@@ -481,11 +481,24 @@ fn cmp_folded(table: &[u8], input: &[u8]) -> Ordering {
 
 /// The top-level command named `name` (ASCII case-insensitive, no allocation).
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
+    std::thread_local! {
+        /// The last command found on this thread: a pipeline mostly repeats one command, and
+        /// the binary search's case-folding compares were 3.7% of a pipelined GET's samples.
+        static LAST: std::cell::Cell<Option<&'static CommandSpec>> =
+            const { std::cell::Cell::new(None) };
+    }
+    if let Some(last) = LAST.get().filter(|c| c.name.as_bytes().eq_ignore_ascii_case(name)) {
+        return Some(last);
+    }
     let table = generated::COMMANDS;
-    table
+    let found = table
         .binary_search_by(|c| cmp_folded(c.name.as_bytes(), name))
         .ok()
-        .map(|i| &table[i])
+        .map(|i| &table[i]);
+    if found.is_some() {
+        LAST.set(found);
+    }
+    found
 }
 
 /// The subcommand of `parent` named `name` (the part after `|`; ASCII case-insensitive).
