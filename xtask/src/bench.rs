@@ -16,6 +16,11 @@
 //! `--pipelines 1,16` `--clients 64` `--requests N` (pipeline 16; pipeline 1 runs N/5)
 //! `--reps 3` `--server-cpus 0` `--load-cpus 1` `--server-threads 1` `--load-threads 1`
 //! `--memory` (also measure memory per key and fragmentation after churn).
+//!
+//! When `memtier_benchmark` is on PATH every workload also runs under it (rows named
+//! `workload (memtier)`, its keys stored by memtier itself before the reads). It is not
+//! packaged for this Debian and could not be fetched here, so that path is checked only
+//! against memtier's documented JSON output (unit test), not against a real run.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -277,7 +282,12 @@ fn command(port: u16, args: &[&str]) -> Result<String> {
 
 /// A field of INFO.
 fn info_field(port: u16, field: &str) -> Result<u64> {
-    let text = command(port, &["INFO", "memory"])?;
+    let section = if field.starts_with("used_memory") {
+        "memory"
+    } else {
+        "stats"
+    };
+    let text = command(port, &["INFO", section])?;
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("{field}:")))
         .and_then(|v| v.trim().parse().ok())
@@ -363,6 +373,140 @@ const WORKLOADS: &[Workload] = &[
     },
 ];
 
+/// The load generators: redis-benchmark always, memtier_benchmark as well when it is on PATH
+/// (its rows are named `workload (memtier)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Driver {
+    RedisBenchmark,
+    Memtier,
+}
+
+/// The row name of workload `wi` under `driver`.
+fn row_name(wi: usize) -> String {
+    let n = WORKLOADS.len();
+    match wi / n {
+        0 => WORKLOADS[wi].name.to_owned(),
+        _ => format!("{} (memtier)", WORKLOADS[wi % n].name),
+    }
+}
+
+/// memtier_benchmark's arguments for `w` (besides server, threads, clients and pipeline).
+/// Its keys are `key:<n>` (`memtier_fill` stores them for the reads); ZADD takes an empty
+/// prefix so `__key__` is a number, used as score and in the member.
+fn memtier_workload_args(w: &Workload) -> Vec<String> {
+    let keys = format!("--key-maximum={}", KEYSPACE - 1);
+    let args: Vec<String> = match w.name {
+        "set" => vec!["--ratio=1:0".into(), "--key-pattern=R:R".into(), keys],
+        "get" => vec!["--ratio=0:1".into(), "--key-pattern=R:R".into(), keys],
+        "lpush" => vec!["--command=LPUSH mylist __data__".into()],
+        "zadd" => vec![
+            "--key-prefix=".into(),
+            "--command=ZADD myzset __key__ element:__key__".into(),
+            "--command-key-pattern=R".into(),
+            keys,
+        ],
+        _ => vec!["--ratio=1:10".into(), "--key-pattern=R:R".into(), keys],
+    };
+    let mut all = vec![
+        format!("--data-size={}", w.value),
+        "--key-prefix=key:".into(),
+        "--key-minimum=0".into(),
+    ];
+    all.extend(args); // a later --key-prefix wins
+    all
+}
+
+/// Stores memtier's keys (`key:0` .. `key:999999`) for its reads.
+fn memtier_fill(port: u16, size: usize) -> Result {
+    let status = Command::new("memtier_benchmark")
+        .args([
+            "-s",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "--protocol=redis",
+        ])
+        .args(["-t", "1", "-c", "16", "--pipeline=64", "--ratio=1:0"])
+        .args([
+            "--key-pattern=P:P",
+            "-n",
+            "allkeys",
+            "--key-prefix=key:",
+            "--key-minimum=0",
+        ])
+        .arg(format!("--key-maximum={}", KEYSPACE - 1))
+        .arg(format!("--data-size={size}"))
+        .arg("--hide-histogram")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("memtier_benchmark fill: {status}"))
+    }
+}
+
+/// Ops/s and p50/p99/p99.9 (ms) from memtier's `--json-out-file`.
+fn parse_memtier(json: &str) -> Result<(f64, f64, f64, f64)> {
+    let doc: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    let totals = &doc["ALL STATS"]["Totals"];
+    let num = |v: &serde_json::Value, what: &str| {
+        v.as_f64()
+            .ok_or_else(|| format!("memtier JSON has no {what}"))
+    };
+    let pct = &totals["Percentile Latencies"];
+    Ok((
+        num(&totals["Ops/sec"], "Ops/sec")?,
+        num(&pct["p50.00"], "p50.00")?,
+        num(&pct["p99.00"], "p99.00")?,
+        num(&pct["p99.90"], "p99.90")?,
+    ))
+}
+
+/// One memtier_benchmark run of `w` at `pipeline`: `--load-threads` threads sharing
+/// `--clients` connections.
+fn run_memtier(
+    server: &Server,
+    w: &Workload,
+    pipeline: u32,
+    requests: u64,
+    o: &Options,
+) -> Result<(u64, (f64, f64, f64, f64))> {
+    let threads = o.load_threads.max(1);
+    let per_thread = (o.clients / threads).max(1);
+    let per_client = (requests / u64::from(threads * per_thread)).max(1);
+    let out = std::env::temp_dir().join(format!("ferrokey-memtier-{}.json", server.port));
+    let child = Command::new("taskset")
+        .args(["-c", &o.load_cpus, "memtier_benchmark"])
+        .args([
+            "-s",
+            "127.0.0.1",
+            "-p",
+            &server.port.to_string(),
+            "--protocol=redis",
+        ])
+        .args(["-t", &threads.to_string(), "-c", &per_thread.to_string()])
+        .args(["-n", &per_client.to_string()])
+        .arg(format!("--pipeline={pipeline}"))
+        .args(memtier_workload_args(w))
+        .arg("--hide-histogram")
+        .arg(format!("--json-out-file={}", out.display()))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    wait_output(child)?;
+    let json = std::fs::read_to_string(&out).map_err(|e| format!("memtier JSON: {e}"))?;
+    let _ = std::fs::remove_file(&out);
+    Ok((
+        per_client * u64::from(threads * per_thread),
+        parse_memtier(&json)?,
+    ))
+}
+
 /// What one run measured.
 #[derive(Clone, Debug, Default)]
 struct Sample {
@@ -413,18 +557,69 @@ fn parse(text: &str) -> Result<(f64, f64, f64, f64)> {
     Ok((ops, col("p50")?, col("p99")?, p999))
 }
 
-/// Runs `workload` at `pipeline` against `server`; every part's redis-benchmark runs at
-/// once, pinned to the load CPUs.
-fn measure(server: &Server, w: &Workload, pipeline: u32, o: &Options) -> Result<Sample> {
-    let total_share: u32 = w.parts.iter().map(|p| p.1).sum();
+/// Runs `workload` at `pipeline` against `server`, pinned to the load CPUs: with
+/// redis-benchmark, every part's process at once; with memtier, one process for the whole
+/// mix. A run whose server counted an error reply fails (INFO total_error_replies), whatever
+/// the load generator made of it.
+fn measure(
+    server: &Server,
+    w: &Workload,
+    pipeline: u32,
+    o: &Options,
+    driver: Driver,
+) -> Result<Sample> {
     let requests = if pipeline > 1 {
         o.requests
     } else {
         o.requests / 5
     };
+    let errors_before = info_field(server.port, "total_error_replies")?;
     let cpu_before = cpu_seconds(server.child.id())?;
     let load_before = children_cpu_seconds();
     let started = Instant::now();
+    let parsed = match driver {
+        Driver::RedisBenchmark => run_redis_benchmark(server, w, pipeline, requests, o)?,
+        Driver::Memtier => vec![run_memtier(server, w, pipeline, requests, o)?],
+    };
+    let wall = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(server.child.id())? - cpu_before;
+    let load = children_cpu_seconds() - load_before;
+    let errors = info_field(server.port, "total_error_replies")? - errors_before;
+    if errors > 0 {
+        return Err(format!(
+            "{} {}: {errors} error replies",
+            server.name, w.name
+        ));
+    }
+    let total: u64 = parsed.iter().map(|(n, _)| n).sum();
+    // The latency of the part with the most requests (GET in the mixes).
+    let (_, (single_ops, p50, p99, p999)) = *parsed.iter().max_by_key(|(n, _)| *n).unwrap();
+    // One part: its own throughput; several: all their requests over the wall time.
+    let ops = if parsed.len() == 1 {
+        single_ops
+    } else {
+        total as f64 / wall
+    };
+    Ok(Sample {
+        ops,
+        p50,
+        p99,
+        p999,
+        server_us_per_op: cpu * 1e6 / total as f64,
+        load_us_per_op: load * 1e6 / total as f64,
+    })
+}
+
+/// The redis-benchmark processes of `w` (one per part, side by side): requests and parsed
+/// figures of each.
+fn run_redis_benchmark(
+    server: &Server,
+    w: &Workload,
+    pipeline: u32,
+    requests: u64,
+    o: &Options,
+) -> Result<Vec<(u64, (f64, f64, f64, f64))>> {
+    let total_share: u32 = w.parts.iter().map(|p| p.1).sum();
     let mut children = Vec::new();
     for &(test, share) in w.parts {
         let clients = (o.clients * share / total_share).max(1);
@@ -456,26 +651,7 @@ fn measure(server: &Server, w: &Workload, pipeline: u32, o: &Options) -> Result<
         }
         parsed.push((n, parse(&text)?));
     }
-    let wall = started.elapsed().as_secs_f64();
-    let cpu = cpu_seconds(server.child.id())? - cpu_before;
-    let load = children_cpu_seconds() - load_before;
-    let total: u64 = parsed.iter().map(|(n, _)| n).sum();
-    // The latency of the part with the most requests (GET in the mixes).
-    let (_, (single_ops, p50, p99, p999)) = *parsed.iter().max_by_key(|(n, _)| *n).unwrap();
-    // One part: its own throughput; several: all their requests over the wall time.
-    let ops = if parsed.len() == 1 {
-        single_ops
-    } else {
-        total as f64 / wall
-    };
-    Ok(Sample {
-        ops,
-        p50,
-        p99,
-        p999,
-        server_us_per_op: cpu * 1e6 / total as f64,
-        load_us_per_op: load * 1e6 / total as f64,
-    })
+    Ok(parsed)
 }
 
 fn wait_output(mut child: Child) -> Result<Vec<u8>> {
@@ -584,6 +760,12 @@ pub fn bench(args: &[String]) -> Result {
     // (workload, pipeline, server) → samples
     let mut samples: BTreeMap<(usize, u32, usize), Vec<Sample>> = BTreeMap::new();
     let mut memory_rows = Vec::new();
+    let drivers = if on_path("memtier_benchmark") {
+        vec![Driver::RedisBenchmark, Driver::Memtier]
+    } else {
+        eprintln!("memtier_benchmark is not on PATH: redis-benchmark only");
+        vec![Driver::RedisBenchmark]
+    };
     for (wi, w) in WORKLOADS.iter().enumerate() {
         if !o.workloads.iter().any(|n| n == w.name) {
             continue;
@@ -593,19 +775,25 @@ pub fn bench(args: &[String]) -> Result {
             command(s.port, &["FLUSHALL"])?;
             if w.prefill {
                 prefill(s.port, w.value)?;
+                if drivers.contains(&Driver::Memtier) {
+                    memtier_fill(s.port, w.value)?;
+                }
             }
         }
         for &pipeline in &o.pipelines {
-            for rep in 0..o.reps {
-                for (si, s) in servers.iter().enumerate() {
-                    only(&servers, si)?;
-                    let sample = measure(s, w, pipeline, &o)?;
-                    eprintln!(
-                        "{:<6} P{pipeline:<2} rep {rep} {:<7} {:>10.0} ops/s  p50 {:.3}  p99 {:.3}  p99.9 {:.3} ms  server {:.3} µs/op  load {:.3} µs/op",
-                        w.name, s.name, sample.ops, sample.p50, sample.p99, sample.p999,
-                        sample.server_us_per_op, sample.load_us_per_op
-                    );
-                    samples.entry((wi, pipeline, si)).or_default().push(sample);
+            for (d, &driver) in drivers.iter().enumerate() {
+                let row = wi + d * WORKLOADS.len();
+                for rep in 0..o.reps {
+                    for (si, s) in servers.iter().enumerate() {
+                        only(&servers, si)?;
+                        let sample = measure(s, w, pipeline, &o, driver)?;
+                        eprintln!(
+                            "{:<6} P{pipeline:<2} rep {rep} {:<7} {:>10.0} ops/s  p50 {:.3}  p99 {:.3}  p99.9 {:.3} ms  server {:.3} µs/op  load {:.3} µs/op",
+                            row_name(row), s.name, sample.ops, sample.p50, sample.p99, sample.p999,
+                            sample.server_us_per_op, sample.load_us_per_op
+                        );
+                        samples.entry((row, pipeline, si)).or_default().push(sample);
+                    }
                 }
             }
         }
@@ -654,7 +842,7 @@ fn report(
             None => (f64::NAN, f64::NAN),
         };
         let row = (
-            WORKLOADS[wi].name,
+            row_name(wi),
             pipeline,
             servers[si].as_str(),
             ops,
@@ -716,4 +904,65 @@ fn machine() -> String {
         .unwrap_or_default();
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     format!("{model}, {cores} CPUs")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The shape memtier_benchmark writes with --json-out-file (2.x): totals under
+    // "ALL STATS", percentiles keyed "p50.00" in milliseconds.
+    const MEMTIER_JSON: &str = r#"{
+      "configuration": {"server": "127.0.0.1", "port": 6379, "pipeline": 16},
+      "ALL STATS": {
+        "Sets": {"Count": 100, "Ops/sec": 90.5},
+        "Gets": {"Count": 1000, "Ops/sec": 905.0, "Hits/sec": 905.0, "Misses/sec": 0.0},
+        "Totals": {
+          "Count": 1100, "Ops/sec": 995.5, "Latency": 0.8, "Average Latency": 0.8,
+          "Percentile Latencies": {"p50.00": 0.735, "p99.00": 1.503, "p99.90": 2.207},
+          "Connection Errors": 0
+        }
+      }
+    }"#;
+
+    #[test]
+    fn memtier_totals_and_percentiles() {
+        assert_eq!(
+            parse_memtier(MEMTIER_JSON).unwrap(),
+            (995.5, 0.735, 1.503, 2.207)
+        );
+        let missing = MEMTIER_JSON.replace("\"p99.90\"", "\"p99.99\"");
+        assert!(parse_memtier(&missing).unwrap_err().contains("p99.90"));
+        assert!(parse_memtier("not json").is_err());
+    }
+
+    #[test]
+    fn memtier_rows_and_workload_arguments() {
+        let n = WORKLOADS.len();
+        assert_eq!(row_name(1), WORKLOADS[1].name);
+        assert_eq!(row_name(n + 1), format!("{} (memtier)", WORKLOADS[1].name));
+        let args = |name: &str| {
+            let w = WORKLOADS.iter().find(|w| w.name == name).unwrap();
+            memtier_workload_args(w)
+        };
+        assert!(args("mix1k").contains(&"--ratio=1:10".to_owned()));
+        assert!(args("mix1k").contains(&"--data-size=1024".to_owned()));
+        assert!(args("get").contains(&"--ratio=0:1".to_owned()));
+        // ZADD's score is the key number: the prefix that comes last (empty) is the one used.
+        let zadd = args("zadd");
+        assert_eq!(
+            zadd.iter()
+                .rev()
+                .find(|a| a.starts_with("--key-prefix="))
+                .unwrap(),
+            "--key-prefix="
+        );
+    }
+
+    #[test]
+    fn redis_benchmark_summary() {
+        let text = "  throughput summary: 912345.67 requests per second\n  latency summary (msec):\n          avg       min       p50       p95       p99       max\n        0.900     0.100     0.871     1.200     1.447     3.000\n99.000% <= 1.447 milliseconds (cumulative count 990)\n99.950% <= 2.100 milliseconds (cumulative count 999)\n100.000% <= 3.000 milliseconds (cumulative count 1000)\n";
+        assert_eq!(parse(text).unwrap(), (912345.67, 0.871, 1.447, 2.1));
+        assert!(parse("throughput summary: 5 requests per second\n").is_err());
+    }
 }

@@ -487,7 +487,10 @@ pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
         static LAST: std::cell::Cell<Option<&'static CommandSpec>> =
             const { std::cell::Cell::new(None) };
     }
-    if let Some(last) = LAST.get().filter(|c| c.name.as_bytes().eq_ignore_ascii_case(name)) {
+    if let Some(last) = LAST
+        .get()
+        .filter(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+    {
         return Some(last);
     }
     let table = generated::COMMANDS;
