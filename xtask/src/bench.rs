@@ -449,7 +449,7 @@ fn memtier_fill(port: u16, size: usize) -> Result {
 }
 
 /// Ops/s and p50/p99/p99.9 (ms) from memtier's `--json-out-file`.
-fn parse_memtier(json: &str) -> Result<(f64, f64, f64, f64)> {
+fn parse_memtier(json: &str) -> Result<Figures> {
     let doc: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
     let totals = &doc["ALL STATS"]["Totals"];
     let num = |v: &serde_json::Value, what: &str| {
@@ -473,7 +473,7 @@ fn run_memtier(
     pipeline: u32,
     requests: u64,
     o: &Options,
-) -> Result<(u64, (f64, f64, f64, f64))> {
+) -> Result<(u64, Figures)> {
     let threads = o.load_threads.max(1);
     let per_thread = (o.clients / threads).max(1);
     let per_client = (requests / u64::from(threads * per_thread)).max(1);
@@ -507,6 +507,9 @@ fn run_memtier(
     ))
 }
 
+/// One load generator's figures: ops/s, p50, p99, p99.9 (ms).
+type Figures = (f64, f64, f64, f64);
+
 /// What one run measured.
 #[derive(Clone, Debug, Default)]
 struct Sample {
@@ -520,7 +523,7 @@ struct Sample {
 
 /// Parses redis-benchmark's full output: throughput and the latency percentiles (p99.9 from
 /// the percentile distribution: the first bucket at or past 99.9%).
-fn parse(text: &str) -> Result<(f64, f64, f64, f64)> {
+fn parse(text: &str) -> Result<Figures> {
     let ops = text
         .lines()
         .find_map(|l| l.trim().strip_prefix("throughput summary: "))
@@ -618,7 +621,7 @@ fn run_redis_benchmark(
     pipeline: u32,
     requests: u64,
     o: &Options,
-) -> Result<Vec<(u64, (f64, f64, f64, f64))>> {
+) -> Result<Vec<(u64, Figures)>> {
     let total_share: u32 = w.parts.iter().map(|p| p.1).sum();
     let mut children = Vec::new();
     for &(test, share) in w.parts {
