@@ -14,7 +14,7 @@
 //! Options: `--servers tokio,monoio,valkey,redis` `--workloads set,get,lpush,zadd,mix32,mix1k`
 //! (a server `label=/path/to/ferrokey-binary` measures another build in the same run)
 //! `--pipelines 1,16` `--clients 64` `--requests N` (pipeline 16; pipeline 1 runs N/5)
-//! `--reps 3` `--server-cpus 0` `--load-cpus 1` `--server-threads 1` `--load-threads 1`
+//! `--reps 3` `--server-cpus 0` `--load-cpus 1` `--server-threads 1` (a list such as `1,2,4,8` runs every server at each count and adds a scaling table) `--load-threads 1`
 //! `--memory` (also measure memory per key and fragmentation after churn).
 //!
 //! When `memtier_benchmark` is on PATH every workload also runs under it (rows named
@@ -46,7 +46,9 @@ struct Options {
     reps: usize,
     server_cpus: String,
     load_cpus: String,
-    server_threads: u32,
+    /// One pass over every server and workload per entry: a list (`1,2,4,8`) measures
+    /// scaling, each server labelled `name@Nt`.
+    server_threads: Vec<u32>,
     load_threads: u32,
     memory: bool,
 }
@@ -64,7 +66,7 @@ impl Options {
             reps: 3,
             server_cpus: "0".into(),
             load_cpus: "1".into(),
-            server_threads: 1,
+            server_threads: vec![1],
             load_threads: 1,
             memory: false,
         };
@@ -94,7 +96,12 @@ impl Options {
                 "--reps" => o.reps = num(value)? as usize,
                 "--server-cpus" => o.server_cpus = value.clone(),
                 "--load-cpus" => o.load_cpus = value.clone(),
-                "--server-threads" => o.server_threads = num(value)? as u32,
+                "--server-threads" => {
+                    o.server_threads = list(value)
+                        .iter()
+                        .map(|t| num(t).map(|t| t as u32))
+                        .collect::<Result<_>>()?;
+                }
                 "--load-threads" => o.load_threads = num(value)? as u32,
                 other => return Err(format!("bench: unknown option {other}")),
             }
@@ -150,8 +157,8 @@ struct Bins {
 }
 
 /// The binary and arguments of server `name` (before `--port`).
-fn server_command(name: &str, o: &Options, bins: &Bins) -> Result<(PathBuf, Vec<String>)> {
-    let threads = o.server_threads.to_string();
+fn server_command(name: &str, threads: u32, bins: &Bins) -> Result<(PathBuf, Vec<String>)> {
+    let threads = threads.to_string();
     let common = ["--save", "", "--appendonly", "no", "--io-threads", &threads];
     let common: Vec<String> = common.iter().map(|s| (*s).to_owned()).collect();
     Ok(match name {
@@ -170,8 +177,8 @@ fn server_command(name: &str, o: &Options, bins: &Bins) -> Result<(PathBuf, Vec<
 
 /// Starts `name` pinned to the server CPUs in a new empty directory; ready once it answers
 /// PING. A start that lost its port to a race is retried on another.
-fn start(name: &str, o: &Options, bins: &Bins) -> Result<Server> {
-    let (bin, args) = server_command(name, o, bins)?;
+fn start(name: &str, threads: u32, o: &Options, bins: &Bins) -> Result<Server> {
+    let (bin, args) = server_command(name, threads, bins)?;
     for attempt in 0..10 {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
@@ -749,10 +756,6 @@ pub fn bench(args: &[String]) -> Result {
         valkey: crate::reference_server()?,
         release: crate::build_release_binaries()?,
     };
-    let mut servers = Vec::new();
-    for name in &o.servers {
-        servers.push(start(name, &o, &bins)?);
-    }
     // Everyone stopped but the one being measured.
     let only = |servers: &[Server], i: usize| -> Result {
         for (j, s) in servers.iter().enumerate() {
@@ -760,7 +763,7 @@ pub fn bench(args: &[String]) -> Result {
         }
         Ok(())
     };
-    // (workload, pipeline, server) → samples
+    // (workload, pipeline, server label) → samples
     let mut samples: BTreeMap<(usize, u32, usize), Vec<Sample>> = BTreeMap::new();
     let mut memory_rows = Vec::new();
     let drivers = if on_path("memtier_benchmark") {
@@ -769,47 +772,61 @@ pub fn bench(args: &[String]) -> Result {
         eprintln!("memtier_benchmark is not on PATH: redis-benchmark only");
         vec![Driver::RedisBenchmark]
     };
-    for (wi, w) in WORKLOADS.iter().enumerate() {
-        if !o.workloads.iter().any(|n| n == w.name) {
-            continue;
+    let mut names: Vec<String> = Vec::new();
+    for &threads in &o.server_threads {
+        let mut servers = Vec::new();
+        for name in &o.servers {
+            let mut s = start(name, threads, &o, &bins)?;
+            if o.server_threads.len() > 1 {
+                s.name = format!("{name}@{threads}t");
+            }
+            servers.push(s);
         }
-        for (si, s) in servers.iter().enumerate() {
-            only(&servers, si)?;
-            command(s.port, &["FLUSHALL"])?;
-            if w.prefill {
-                prefill(s.port, w.value)?;
-                if drivers.contains(&Driver::Memtier) {
-                    memtier_fill(s.port, w.value)?;
+        let first = names.len();
+        names.extend(servers.iter().map(|s| s.name.clone()));
+        for (wi, w) in WORKLOADS.iter().enumerate() {
+            if !o.workloads.iter().any(|n| n == w.name) {
+                continue;
+            }
+            for (si, s) in servers.iter().enumerate() {
+                only(&servers, si)?;
+                command(s.port, &["FLUSHALL"])?;
+                if w.prefill {
+                    prefill(s.port, w.value)?;
+                    if drivers.contains(&Driver::Memtier) {
+                        memtier_fill(s.port, w.value)?;
+                    }
                 }
             }
-        }
-        for &pipeline in &o.pipelines {
-            for (d, &driver) in drivers.iter().enumerate() {
-                let row = wi + d * WORKLOADS.len();
-                for rep in 0..o.reps {
-                    for (si, s) in servers.iter().enumerate() {
-                        only(&servers, si)?;
-                        let sample = measure(s, w, pipeline, &o, driver)?;
-                        eprintln!(
+            for &pipeline in &o.pipelines {
+                for (d, &driver) in drivers.iter().enumerate() {
+                    let row = wi + d * WORKLOADS.len();
+                    for rep in 0..o.reps {
+                        for (si, s) in servers.iter().enumerate() {
+                            only(&servers, si)?;
+                            let sample = measure(s, w, pipeline, &o, driver)?;
+                            eprintln!(
                             "{:<6} P{pipeline:<2} rep {rep} {:<7} {:>10.0} ops/s  p50 {:.3}  p99 {:.3}  p99.9 {:.3} ms  server {:.3} µs/op  load {:.3} µs/op",
                             row_name(row), s.name, sample.ops, sample.p50, sample.p99, sample.p999,
                             sample.server_us_per_op, sample.load_us_per_op
                         );
-                        samples.entry((row, pipeline, si)).or_default().push(sample);
+                            samples
+                                .entry((row, pipeline, first + si))
+                                .or_default()
+                                .push(sample);
+                        }
                     }
                 }
             }
         }
+        for s in &servers {
+            signal(&s.child, "CONT")?;
+        }
     }
-    for s in &servers {
-        signal(&s.child, "CONT")?;
-    }
-    let names: Vec<String> = servers.iter().map(|s| s.name.clone()).collect();
-    drop(servers);
     if o.memory {
         // Fresh servers, one at a time: RSS must not carry what earlier workloads freed.
-        for name in &names {
-            let s = start(name, &o, &bins)?;
+        for name in &o.servers {
+            let s = start(name, o.server_threads[0], &o, &bins)?;
             let (per_key, rss_per_key, frag) = memory(&s)?;
             eprintln!("{name:<7} {per_key:.1} bytes/key (RSS {rss_per_key:.1}), rss/used after churn {frag:.2}");
             memory_rows.push((name.clone(), per_key, rss_per_key, frag));
@@ -825,11 +842,18 @@ fn report(
     samples: &BTreeMap<(usize, u32, usize), Vec<Sample>>,
     memory_rows: &[(String, f64, f64, f64)],
 ) -> Result {
-    let reference = servers.iter().position(|s| s == "valkey");
+    // Each row against Valkey at the same thread count.
+    let reference = |si: usize| {
+        let want = match servers[si].split_once('@') {
+            Some((_, threads)) => format!("valkey@{threads}"),
+            None => "valkey".to_owned(),
+        };
+        servers.iter().position(|s| *s == want)
+    };
     let med = |v: &[Sample], f: fn(&Sample) -> f64| median(v.iter().map(f).collect());
     let mut md = format!(
         "Medians of {} runs, servers interleaved; server CPUs `{}` ({} thread(s)), load generator CPUs `{}` (redis-benchmark, {} thread(s)), {} connections. Ratios are against Valkey measured in the same run (ops: higher is better; CPU/op: lower is better).\n\n",
-        o.reps, o.server_cpus, o.server_threads, o.load_cpus, o.load_threads, o.clients
+        o.reps, o.server_cpus, o.server_threads.iter().map(u32::to_string).collect::<Vec<_>>().join(","), o.load_cpus, o.load_threads, o.clients
     );
     md.push_str("| workload | P | server | ops/s | p50 ms | p99 ms | p99.9 ms | server µs/op | load µs/op | ops vs valkey | CPU/op vs valkey |\n");
     md.push_str("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
@@ -837,13 +861,14 @@ fn report(
     for (&(wi, pipeline, si), v) in samples {
         let ops = med(v, |s| s.ops);
         let cpu = med(v, |s| s.server_us_per_op);
-        let (ratio_ops, ratio_cpu) = match reference.and_then(|r| samples.get(&(wi, pipeline, r))) {
-            Some(r) => (
-                ops / med(r, |s| s.ops),
-                cpu / med(r, |s| s.server_us_per_op),
-            ),
-            None => (f64::NAN, f64::NAN),
-        };
+        let (ratio_ops, ratio_cpu) =
+            match reference(si).and_then(|r| samples.get(&(wi, pipeline, r))) {
+                Some(r) => (
+                    ops / med(r, |s| s.ops),
+                    cpu / med(r, |s| s.server_us_per_op),
+                ),
+                None => (f64::NAN, f64::NAN),
+            };
         let row = (
             row_name(wi),
             pipeline,
@@ -866,6 +891,7 @@ fn report(
             "runs": v.len(),
         }));
     }
+    md.push_str(&scaling(servers, samples));
     if !memory_rows.is_empty() {
         md.push_str("\n| server | used_memory per key (1M × 16 B key, 32 B value) | RSS per key | RSS / used after churn |\n|---|---:|---:|---:|\n");
         for (name, per_key, rss_per_key, frag) in memory_rows {
@@ -895,6 +921,41 @@ fn report(
     println!("{md}");
     println!("written: target/bench/results.md, target/bench/results.json");
     Ok(())
+}
+
+/// With several thread counts: each server's ops/s at the most threads over its ops/s at the
+/// fewest, per workload and pipeline (the 1 → 8 thread target).
+fn scaling(servers: &[String], samples: &BTreeMap<(usize, u32, usize), Vec<Sample>>) -> String {
+    let threads = |s: &str| -> Option<(String, u32)> {
+        let (base, t) = s.split_once('@')?;
+        Some((base.to_owned(), t.strip_suffix('t')?.parse().ok()?))
+    };
+    let mut md = String::new();
+    let mut rows: BTreeMap<(usize, u32, String), Vec<(u32, f64)>> = BTreeMap::new();
+    for (&(wi, pipeline, si), v) in samples {
+        if let Some((base, t)) = threads(&servers[si]) {
+            let ops = median(v.iter().map(|s| s.ops).collect());
+            rows.entry((wi, pipeline, base)).or_default().push((t, ops));
+        }
+    }
+    for ((wi, pipeline, base), mut v) in rows {
+        v.sort_by_key(|&(t, _)| t);
+        let (Some(&(t0, lo)), Some(&(t1, hi))) = (v.first(), v.last()) else {
+            continue;
+        };
+        if t0 == t1 {
+            continue;
+        }
+        if md.is_empty() {
+            md.push_str("\n| workload | P | server | threads | ops/s | scaling |\n|---|---|---|---|---:|---:|\n");
+        }
+        md.push_str(&format!(
+            "| {} | {pipeline} | {base} | {t0} → {t1} | {lo:.0} → {hi:.0} | {:.2}x |\n",
+            row_name(wi),
+            hi / lo
+        ));
+    }
+    md
 }
 
 /// CPU model and core count, for the record.
@@ -960,6 +1021,26 @@ mod tests {
                 .unwrap(),
             "--key-prefix="
         );
+    }
+
+    #[test]
+    fn scaling_compares_the_fewest_and_most_threads() {
+        let servers: Vec<String> = ["tokio@1t", "valkey@1t", "tokio@8t", "valkey@8t"]
+            .map(String::from)
+            .into();
+        let sample = |ops| Sample {
+            ops,
+            ..Sample::default()
+        };
+        let mut samples = BTreeMap::new();
+        for (si, ops) in [(0, 100.0), (1, 90.0), (2, 650.0), (3, 180.0)] {
+            samples.insert((0, 16, si), vec![sample(ops), sample(ops)]);
+        }
+        let md = scaling(&servers, &samples);
+        assert!(md.contains("| tokio | 1 → 8 | 100 → 650 | 6.50x |"), "{md}");
+        assert!(md.contains("| valkey | 1 → 8 | 90 → 180 | 2.00x |"), "{md}");
+        // One thread count: no scaling table.
+        assert!(scaling(&["tokio".to_owned()], &BTreeMap::new()).is_empty());
     }
 
     #[test]
