@@ -449,7 +449,8 @@ impl Connection {
         parser.set_authenticated(self.state.authenticated);
         // Copies of the keys (on the stack for keys up to 32 bytes): a parsed request
         // borrows the parser only until the next one.
-        let mut keys: SmallVec<[SmallVec<[u8; 32]>; 16]> = SmallVec::new();
+        // Each with its shard, computed once for both stages.
+        let mut keys: SmallVec<[(usize, SmallVec<[u8; 32]>); 16]> = SmallVec::new();
         let mut at = 0;
         while keys.len() < 16 {
             let Ok(Some(req)) = parser.parse(&self.input[at..]) else {
@@ -470,7 +471,7 @@ impl Connection {
                     .is_some_and(|k| k.begin_search == BeginSearch::Index(1))
             });
             if keyed {
-                keys.push(SmallVec::from_slice(first));
+                keys.push((crate::keyspace::Db::shard_of(first), SmallVec::from_slice(first)));
             }
         }
         if keys.len() < 2 {
@@ -480,8 +481,8 @@ impl Connection {
             return;
         };
         for stage in 0..2 {
-            for key in &keys {
-                db.lock_key(key).prefetch(key, stage);
+            for (shard, key) in &keys {
+                db.shards().lock_one(*shard).prefetch(key, stage);
             }
         }
     }

@@ -24,13 +24,47 @@ const fn crc16_table() -> [u16; 256] {
     table
 }
 
-static CRC16: [u16; 256] = crc16_table();
+/// `SLICES[k][x]`: the CRC of byte `x` followed by `k` zero bytes, from a zero register.
+const fn slice_tables() -> [[u16; 256]; 4] {
+    let base = crc16_table();
+    let mut t = [base; 4];
+    let mut k = 1;
+    while k < 4 {
+        let mut x = 0;
+        while x < 256 {
+            let prev = t[k - 1][x];
+            t[k][x] = (prev << 8) ^ base[(prev >> 8) as usize];
+            x += 1;
+        }
+        k += 1;
+    }
+    t
+}
 
-/// CRC16-CCITT (XMODEM), as Valkey's `crc16`.
-pub fn crc16(data: &[u8]) -> u16 {
-    data.iter().fold(0u16, |crc, &b| {
-        (crc << 8) ^ CRC16[usize::from((crc >> 8) as u8 ^ b)]
+static SLICES: [[u16; 256]; 4] = slice_tables();
+
+/// One byte at a time (the tail after the 4-byte chunks).
+fn crc16_bytes(crc: u16, data: &[u8]) -> u16 {
+    data.iter().fold(crc, |crc, &b| {
+        (crc << 8) ^ SLICES[0][usize::from((crc >> 8) as u8 ^ b)]
     })
+}
+
+/// CRC16-CCITT (XMODEM), as Valkey's `crc16`. Four bytes per step ("slicing by 4": the CRC is
+/// linear, so each byte's share comes from its own table and the lookups do not wait on one
+/// another): every keyed command computes it for its shard, and byte at a time it was 5% of a
+/// pipelined GET's samples.
+pub fn crc16(data: &[u8]) -> u16 {
+    let mut chunks = data.chunks_exact(4);
+    let mut crc = 0u16;
+    for c in &mut chunks {
+        let [h, l] = crc.to_be_bytes();
+        crc = SLICES[3][usize::from(h ^ c[0])]
+            ^ SLICES[2][usize::from(l ^ c[1])]
+            ^ SLICES[1][usize::from(c[2])]
+            ^ SLICES[0][usize::from(c[3])];
+    }
+    crc16_bytes(crc, chunks.remainder())
 }
 
 /// The hash slot of `key`: only the part between the first `{` and the next `}` counts, when
@@ -55,6 +89,19 @@ mod tests {
     #[test]
     fn crc16_check_value() {
         assert_eq!(crc16(b"123456789"), 0x31C3);
+    }
+
+    #[test]
+    fn sliced_crc16_equals_the_bytewise_one() {
+        let data: Vec<u8> = (0..200u32)
+            .map(|i| (i.wrapping_mul(151) ^ (i >> 3)) as u8)
+            .collect();
+        for start in 0..8 {
+            for end in start..data.len() {
+                let part = &data[start..end];
+                assert_eq!(crc16(part), crc16_bytes(0, part), "{start}..{end}");
+            }
+        }
     }
 
     #[test]
