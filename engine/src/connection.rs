@@ -471,7 +471,10 @@ impl Connection {
                     .is_some_and(|k| k.begin_search == BeginSearch::Index(1))
             });
             if keyed {
-                keys.push((crate::keyspace::Db::shard_of(first), SmallVec::from_slice(first)));
+                keys.push((
+                    crate::keyspace::Db::shard_of(first),
+                    SmallVec::from_slice(first),
+                ));
             }
         }
         if keys.len() < 2 {
