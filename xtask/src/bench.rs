@@ -75,6 +75,11 @@ impl Options {
         }
         let list = |v: &str| v.split(',').map(str::to_owned).collect::<Vec<_>>();
         let num = |v: &str| v.parse::<u64>().map_err(|e| format!("{v}: {e}"));
+        let nums = |v: &str| -> Result<Vec<u32>> {
+            v.split(',')
+                .map(|n| n.parse().map_err(|e| format!("{n}: {e}")))
+                .collect()
+        };
         let mut it = args.iter();
         while let Some(flag) = it.next() {
             if flag == "--memory" {
@@ -85,23 +90,13 @@ impl Options {
             match flag.as_str() {
                 "--servers" => o.servers = list(value),
                 "--workloads" => o.workloads = list(value),
-                "--pipelines" => {
-                    o.pipelines = list(value)
-                        .iter()
-                        .map(|p| num(p).map(|p| p as u32))
-                        .collect::<Result<_>>()?;
-                }
+                "--pipelines" => o.pipelines = nums(value)?,
                 "--clients" => o.clients = num(value)? as u32,
                 "--requests" => o.requests = num(value)?,
                 "--reps" => o.reps = num(value)? as usize,
                 "--server-cpus" => o.server_cpus = value.clone(),
                 "--load-cpus" => o.load_cpus = value.clone(),
-                "--server-threads" => {
-                    o.server_threads = list(value)
-                        .iter()
-                        .map(|t| num(t).map(|t| t as u32))
-                        .collect::<Result<_>>()?;
-                }
+                "--server-threads" => o.server_threads = nums(value)?,
                 "--load-threads" => o.load_threads = num(value)? as u32,
                 other => return Err(format!("bench: unknown option {other}")),
             }
