@@ -17,15 +17,15 @@ const MAX_LEVEL: usize = 32;
 const NIL: u32 = u32::MAX;
 /// A node id holds its arena (levels - 1) above this bit and its index within it below.
 const CLASS_SHIFT: u32 = 27;
-/// Nodes one arena can hold (the last index of the top arena is `NIL`).
+/// Nodes one arena can hold (the last two indexes of the top arena are `HEAD` and `NIL`).
 #[cfg(not(test))]
-const CLASS_CAPACITY: usize = (1 << CLASS_SHIFT) - 1;
+const CLASS_CAPACITY: usize = (1 << CLASS_SHIFT) - 2;
 /// Small under unit tests, so their sets of a few hundred members fill arenas and exercise
 /// the overflow into wider ones (`alloc`).
 #[cfg(test)]
 const CLASS_CAPACITY: usize = 128;
-/// The header node: index 0 of the arena with every level.
-const HEAD: u32 = ((MAX_LEVEL - 1) as u32) << CLASS_SHIFT;
+/// The header node (its levels are `SkipList::head`).
+const HEAD: u32 = NIL - 1;
 
 #[derive(Clone, Copy, Debug)]
 struct Level {
@@ -74,7 +74,10 @@ fn split(x: u32) -> (usize, usize) {
 /// An ordered index of `(score, member)` with ranks.
 #[derive(Clone, Debug)]
 pub(crate) struct SkipList {
-    /// `arenas[c]` holds the nodes with `c + 1` level slots; the header is in the last.
+    /// The header's levels.
+    head: Box<[Level; MAX_LEVEL]>,
+    /// `arenas[c]` holds the nodes with `c + 1` level slots; created as levels are first
+    /// used (a set of a few hundred members has five or so).
     arenas: Vec<Arena>,
     level: usize,
     len: usize,
@@ -84,15 +87,9 @@ pub(crate) struct SkipList {
 
 impl Default for SkipList {
     fn default() -> Self {
-        let mut arenas = vec![Arena::default(); MAX_LEVEL];
-        let top = &mut arenas[MAX_LEVEL - 1];
-        top.nodes.push(Node {
-            backward: NIL,
-            ..Node::default()
-        });
-        top.levels = vec![Level::EMPTY; MAX_LEVEL];
         Self {
-            arenas,
+            head: Box::new([Level::EMPTY; MAX_LEVEL]),
+            arenas: Vec::new(),
             level: 1,
             len: 0,
             tail: NIL,
@@ -108,11 +105,17 @@ impl SkipList {
     }
 
     fn lvl(&self, x: u32, i: usize) -> Level {
+        if x == HEAD {
+            return self.head[i];
+        }
         let (c, idx) = split(x);
         self.arenas[c].levels[idx * (c + 1) + i]
     }
 
     fn lvl_mut(&mut self, x: u32, i: usize) -> &mut Level {
+        if x == HEAD {
+            return &mut self.head[i];
+        }
         let (c, idx) = split(x);
         &mut self.arenas[c].levels[idx * (c + 1) + i]
     }
@@ -154,6 +157,9 @@ impl SkipList {
     /// `CLASS_CAPACITY` nodes) the next one with room, leaving the extra slots unused.
     fn alloc(&mut self, node: Node, level: usize) -> u32 {
         for c in level - 1..MAX_LEVEL {
+            if self.arenas.len() <= c {
+                self.arenas.resize_with(c + 1, Arena::default);
+            }
             let arena = &mut self.arenas[c];
             if let Some(idx) = arena.free.pop() {
                 arena.nodes[idx as usize] = node;
