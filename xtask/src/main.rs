@@ -105,6 +105,19 @@ fn ci() -> Result {
         "warnings",
     ]);
     run("clippy", clippy)?;
+    // The optional allocator (the huge-pages option) must keep building, and its counter test
+    // must pass under it.
+    let mut mimalloc = cargo();
+    mimalloc.args([
+        "test",
+        "-p",
+        "engine",
+        "--features",
+        "mimalloc",
+        "--lib",
+        "alloc",
+    ]);
+    run("engine with mimalloc", mimalloc)?;
     test()?;
     loom()?;
     fuzz_smoke()?;
