@@ -162,21 +162,16 @@ impl Str {
                 return Str::Int(i);
             }
         }
-        if bytes.len() <= INLINE_MAX {
-            return Self::plain(bytes);
-        }
-        let raw = bytes.len() > EMBED_MAX_VALUE;
         if let Some(Value::Str(Str::Plain { mut data, .. })) = old {
-            // A shared payload (a snapshot holds it) must stay as it is: copy-on-write.
+            // A shared payload (a snapshot holds it) must stay as it is: copy-on-write. Only
+            // values too long to live inline ever reach a `Plain` buffer.
             if let Some(buf) = Arc::get_mut(&mut data).filter(|b| b.len() == bytes.len()) {
                 buf.copy_from_slice(bytes);
+                let raw = bytes.len() > EMBED_MAX_VALUE;
                 return Str::Plain { data, raw };
             }
         }
-        Str::Plain {
-            data: Arc::from(bytes),
-            raw,
-        }
+        Self::plain(bytes)
     }
 
     /// Bytes stored as given, never integer-encoded (`createStringObject`): in place when

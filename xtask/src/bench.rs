@@ -284,12 +284,8 @@ fn command(port: u16, args: &[&str]) -> Result<String> {
 
 /// A field of INFO.
 fn info_field(port: u16, field: &str) -> Result<u64> {
-    let section = if field.starts_with("used_memory") {
-        "memory"
-    } else {
-        "stats"
-    };
-    let text = command(port, &["INFO", section])?;
+    // The default sections hold both the memory and the stats fields, on Valkey and ferrokey.
+    let text = command(port, &["INFO"])?;
     text.lines()
         .find_map(|l| l.strip_prefix(&format!("{field}:")))
         .and_then(|v| v.trim().parse().ok())

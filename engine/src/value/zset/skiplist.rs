@@ -46,7 +46,7 @@ impl Level {
 }
 
 /// What a node holds besides its levels; read when a search ends or ties.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 struct Node {
     member: Box<[u8]>,
     score: f64,
