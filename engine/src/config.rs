@@ -116,6 +116,14 @@ pub struct Config {
     pub encodings: Encodings,
     /// `notify-keyspace-events`, as [`crate::notify::class`] bits.
     pub notify_keyspace_events: u32,
+    /// `slowlog-log-slower-than`: microseconds a command must take to enter the slow log
+    /// (negative: log nothing; 0: log every command).
+    pub slowlog_log_slower_than: i64,
+    /// `slowlog-max-len`: the most entries the slow log keeps.
+    pub slowlog_max_len: u64,
+    /// `latency-monitor-threshold`: milliseconds an event must take to be sampled by the
+    /// latency monitor (0: monitor off).
+    pub latency_monitor_threshold: u64,
 }
 
 impl Default for Config {
@@ -163,6 +171,9 @@ impl Default for Config {
             enable_debug_command: false,
             encodings: Encodings::default(),
             notify_keyspace_events: 0,
+            slowlog_log_slower_than: 10_000,
+            slowlog_max_len: 128,
+            latency_monitor_threshold: 0,
         }
     }
 }

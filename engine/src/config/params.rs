@@ -150,6 +150,10 @@ pub static PARAMS: &[Param] = &[
         c.io_threads = int_in(v, 1, 256)? as usize;
         Ok(())
     }),
+    param!("latency-monitor-threshold", true, false, get: |c| c.latency_monitor_threshold.to_string(), set: |c, v| {
+        c.latency_monitor_threshold = int_in(v, 0, i64::MAX)? as u64;
+        Ok(())
+    }),
     param!("list-max-listpack-size", true, false, get: |c| c.encodings.list_max_listpack_size.to_string(), set: |c, v| {
         c.encodings.list_max_listpack_size = int_in(v, i32::MIN as i64, i32::MAX as i64)?;
         Ok(())
@@ -228,6 +232,14 @@ pub static PARAMS: &[Param] = &[
     }),
     param!("set-max-listpack-value", true, false, get: |c| c.encodings.set_max_listpack_value.to_string(), set: |c, v| {
         c.encodings.set_max_listpack_value = int_in(v, 0, i64::MAX)? as u64;
+        Ok(())
+    }),
+    param!("slowlog-log-slower-than", true, false, get: |c| c.slowlog_log_slower_than.to_string(), set: |c, v| {
+        c.slowlog_log_slower_than = int_in(v, -1, i64::MAX)?;
+        Ok(())
+    }),
+    param!("slowlog-max-len", true, false, get: |c| c.slowlog_max_len.to_string(), set: |c, v| {
+        c.slowlog_max_len = int_in(v, 0, i64::MAX)? as u64;
         Ok(())
     }),
     param!("tcp-keepalive", true, false, get: |c| c.tcp_keepalive.to_string(), set: |c, v| {
