@@ -10,6 +10,7 @@ mod config_cmds;
 mod debug;
 mod error;
 mod float;
+mod functions;
 mod geo;
 mod hashes;
 mod hyperloglog;
@@ -163,6 +164,7 @@ fn handler(name: &str) -> Option<Handler> {
         .or_else(|| sort::handler(name))
         .or_else(|| multi::handler(name))
         .or_else(|| pubsub::handler(name))
+        .or_else(|| functions::handler(name))
 }
 
 /// True for commands this server answers; COMMAND lists only these.
