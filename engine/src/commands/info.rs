@@ -1,29 +1,41 @@
-//! INFO: the sections and field names Valkey uses, for the fields ferrokey tracks so far.
+//! INFO and ROLE: Valkey 9.1's sections, in its order, with the fields ferrokey can report
+//! truthfully. Clients read some of them to decide how to talk to a server (valkey-glide
+//! looks for `role:master` in `INFO replication` before it sends a command), so a section
+//! Valkey prints by default is printed here too, with what a primary that has no replicas, no
+//! persistence and no cluster reports.
 //!
 //! Memory and CPU figures come from the runtime's probes (`Server::with_probes`) and are
-//! left out when absent. Not yet reported: keyspace hits/misses.
+//! left out when absent. Not yet reported: fields for mechanisms ferrokey lacks or does not
+//! count (`rdb_changes_since_last_save`, peaks, network byte totals, eviction).
 
 use std::fmt::Write as _;
 
 use super::{Args, CmdError, Ctx, Handler};
 use crate::keyspace::SHARDS;
+use crate::pubsub::Kind;
 
 pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
         "info" => info,
+        "role" => role,
         _ => return None,
     })
 }
 
-/// Sections in output order; `true` when `INFO` without arguments includes it.
+/// Sections in Valkey 9.1's output order; `true` when `INFO` without arguments (or
+/// `INFO default`) includes it.
 const SECTIONS: &[(&str, bool)] = &[
     ("server", true),
     ("clients", true),
     ("memory", true),
+    ("persistence", true),
     ("stats", true),
+    ("replication", true),
     ("cpu", true),
+    ("modules", true),
     ("commandstats", false),
     ("errorstats", true),
+    ("cluster", true),
     ("keyspace", true),
 ];
 
@@ -51,10 +63,14 @@ fn info(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             "server" => server(ctx, &mut text),
             "clients" => clients(ctx, &mut text),
             "memory" => memory(ctx, &mut text),
-            "cpu" => cpu(ctx, &mut text),
+            "persistence" => persistence(ctx, &mut text),
             "stats" => stats(ctx, &mut text),
+            "replication" => replication(ctx, &mut text),
+            "cpu" => cpu(ctx, &mut text),
+            "modules" => text.push_str("# Modules\r\n"),
             "commandstats" => commandstats(ctx, &mut text),
             "errorstats" => errorstats(ctx, &mut text),
+            "cluster" => text.push_str("# Cluster\r\ncluster_enabled:0\r\n"),
             _ => keyspace(ctx, &mut text),
         }
     }
@@ -68,7 +84,8 @@ fn server(ctx: &Ctx<'_>, t: &mut String) {
     let uptime = ctx.now_us.saturating_sub(origin.started_us) / 1_000_000;
     let _ = write!(
         t,
-        "# Server\r\nredis_version:7.2.4\r\nserver_name:ferrokey\r\nferrokey_version:{}\r\nserver_mode:standalone\r\n\
+        "# Server\r\nredis_version:7.2.4\r\nserver_name:ferrokey\r\nferrokey_version:{}\r\n\
+         redis_git_sha1:00000000\r\nredis_git_dirty:0\r\nserver_mode:standalone\r\n\
          os:{} {}\r\narch_bits:{}\r\nmultiplexing_api:{}\r\nprocess_id:{}\r\nprocess_supervised:no\r\nrun_id:{}\r\n\
          tcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\n\
          executable:{}\r\nconfig_file:{}\r\n",
@@ -90,29 +107,37 @@ fn server(ctx: &Ctx<'_>, t: &mut String) {
     );
 }
 
-/// Keys some client is blocked on, over all databases (INFO total_blocking_keys).
-fn blocking_keys(ctx: &Ctx<'_>) -> usize {
-    (0..ctx.server.dbs().len())
-        .map(|db| {
-            (0..crate::keyspace::SHARDS)
-                .map(|i| ctx.db_at(db).lock_one(i).waiters().keys())
-                .sum::<usize>()
-        })
-        .sum()
+/// Keys some client is blocked on, and keys some client watches, over all databases (INFO
+/// total_blocking_keys, total_watched_keys).
+fn blocking_and_watched_keys(ctx: &Ctx<'_>) -> (usize, usize) {
+    let (mut blocking, mut watched) = (0, 0);
+    for db in 0..ctx.server.dbs().len() {
+        let db = ctx.db_at(db);
+        for i in 0..SHARDS {
+            let mut shard = db.lock_one(i);
+            blocking += shard.waiters().keys();
+            watched += shard.watches_mut().keys();
+        }
+    }
+    (blocking, watched)
 }
 
 fn clients(ctx: &Ctx<'_>, t: &mut String) {
     let all = ctx.server.clients.all();
     let count = |f: fn(&crate::clients::ClientHandle) -> bool| all.iter().filter(|h| f(h)).count();
+    let (blocking_keys, watched_keys) = blocking_and_watched_keys(ctx);
+    // No cluster bus, and no stream reads (the only blocking that ends when a key goes away).
     let _ = write!(
         t,
-        "# Clients\r\nconnected_clients:{}\r\nblocked_clients:{}\r\ntracking_clients:{}\r\npubsub_clients:{}\r\nwatching_clients:{}\r\ntotal_blocking_keys:{}\r\n",
+        "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nblocked_clients:{}\r\n\
+         tracking_clients:{}\r\npubsub_clients:{}\r\nwatching_clients:{}\r\ntotal_watched_keys:{watched_keys}\r\n\
+         total_blocking_keys:{blocking_keys}\r\ntotal_blocking_keys_on_nokey:0\r\n",
         all.len(),
+        ctx.config.maxclients,
         count(|h| crate::sync::lock(&h.blocked).is_some()),
         ctx.server.tracking.clients(),
         count(|h| h.is_subscribed()),
         count(|h| h.watching.load(crate::sync::Ordering::Relaxed) > 0),
-        blocking_keys(ctx)
     );
 }
 
@@ -134,6 +159,69 @@ fn memory(ctx: &Ctx<'_>, t: &mut String) {
         );
     }
     t.push_str("maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\n");
+    // Valkey's names: `libc` for the C library's malloc (ferrokey's default, the system
+    // allocator), `jemalloc-…` for its bundled one; tests skip allocator-specific checks on it.
+    let allocator = if cfg!(feature = "mimalloc") {
+        "mimalloc"
+    } else {
+        "libc"
+    };
+    let _ = write!(t, "mem_allocator:{allocator}\r\n");
+}
+
+/// What a server that has never saved, loaded or forked reports (persistence is not built
+/// yet); the last save time is the start time, as Valkey's is without a data file.
+fn persistence(ctx: &Ctx<'_>, t: &mut String) {
+    let started = ctx.server.origin().started_us / 1_000_000;
+    let _ = write!(
+        t,
+        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n\
+         current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\n\
+         current_save_keys_total:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{started}\r\n\
+         rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\n\
+         rdb_saves:0\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\n\
+         aof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n\
+         aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\n\
+         aof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\n\
+         aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n"
+    );
+}
+
+/// A primary with no replicas, never had any: Valkey 9.1's fields and values for that state.
+/// The replication id is fresh on every start, as Valkey's is without a data file.
+fn replication(ctx: &Ctx<'_>, t: &mut String) {
+    let _ = write!(
+        t,
+        "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nreplicas_waiting_psync:0\r\n\
+         master_failover_state:no-failover\r\nmaster_replid:{}\r\n\
+         master_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\n\
+         second_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:10485760\r\n\
+         repl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
+        replid(&ctx.server.origin().run_id)
+    );
+}
+
+/// This run's replication id: 40 hex digits derived from the run id (itself random per start),
+/// different from it as Valkey's two ids are.
+fn replid(run_id: &str) -> String {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    (0..3u8)
+        .map(|i| {
+            let mut h = DefaultHasher::new();
+            (b"replid", i, run_id).hash(&mut h);
+            format!("{:016x}", h.finish())
+        })
+        .collect::<String>()[..40]
+        .to_owned()
+}
+
+/// `ROLE` on a primary without replicas: `[master, offset 0, no replicas]`.
+fn role(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
+    ctx.out.array(3);
+    ctx.out.bulk(b"master");
+    ctx.out.integer(0);
+    ctx.out.array(0);
+    Ok(())
 }
 
 /// Valkey's `bytesToHuman`: B, K, M, G, T, P with two decimals.
@@ -172,11 +260,16 @@ fn stats(ctx: &Ctx<'_>, t: &mut String) {
     });
     let _ = write!(
         t,
-        "# Stats\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\ntotal_error_replies:{}\r\n",
+        "# Stats\r\ntotal_commands_processed:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\n\
+         keyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\n\
+         total_error_replies:{}\r\n",
         ctx.server.total_commands(),
         expired,
         hits,
         misses,
+        ctx.server.pubsub.len(Kind::Channel),
+        ctx.server.pubsub.len(Kind::Pattern),
+        ctx.server.pubsub.len(Kind::Shard),
         ctx.server.stats().total_errors(),
     );
 }
@@ -232,5 +325,118 @@ fn keyspace(ctx: &Ctx<'_>, t: &mut String) {
             let avg_ttl = ttl_sum.checked_div(ttl_shards).unwrap_or(0);
             let _ = write!(t, "db{i}:keys={keys},expires={expires},avg_ttl={avg_ttl},keys_with_volatile_items=0\r\n");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sync::Arc;
+    use crate::{Config, Connection, Origin, Server};
+
+    const T0: u64 = 1_700_000_000_000_000;
+
+    fn info(args: &str) -> String {
+        let origin = Origin {
+            started_us: T0,
+            run_id: "a".repeat(40),
+            ..Origin::default()
+        };
+        let server = Server::new(Config::default()).with_origin(origin);
+        let mut c = Connection::new(Arc::new(server));
+        let cmd: Vec<String> = std::iter::once("INFO")
+            .chain(args.split_whitespace())
+            .map(|a| format!("${}\r\n{a}\r\n", a.len()))
+            .collect();
+        c.receive(format!("*{}\r\n{}", cmd.len(), cmd.concat()).as_bytes(), T0);
+        let mut out = Vec::new();
+        c.take_output(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    fn headers(text: &str) -> Vec<&str> {
+        text.lines().filter(|l| l.starts_with("# ")).collect()
+    }
+
+    // Section lists and order as valkey-server 9.1.2 prints them (`INFO`, `INFO default`,
+    // `INFO keyspace server`), less the sections of features ferrokey lacks (TLS, latency
+    // percentiles, scripting engines).
+    #[test]
+    fn sections_come_in_valkey_order() {
+        let default = [
+            "# Server",
+            "# Clients",
+            "# Memory",
+            "# Persistence",
+            "# Stats",
+            "# Replication",
+            "# CPU",
+            "# Modules",
+            "# Errorstats",
+            "# Cluster",
+            "# Keyspace",
+        ];
+        assert_eq!(headers(&info("")), default);
+        assert_eq!(headers(&info("default")), default);
+        let all_text = info("all");
+        let all = headers(&all_text);
+        assert_eq!(all[..8], default[..8]);
+        assert_eq!(
+            all[8..],
+            ["# Commandstats", "# Errorstats", "# Cluster", "# Keyspace"]
+        );
+        assert_eq!(headers(&info("everything")), all);
+        assert_eq!(
+            headers(&info("keyspace server")),
+            ["# Server", "# Keyspace"]
+        );
+        // A section named twice, or by name and through `default`, is printed once.
+        assert_eq!(headers(&info("cpu default cpu")), default);
+        assert_eq!(headers(&info("sentinel")), Vec::<&str>::new());
+    }
+
+    // Valkey 9.1.2's replication section for a primary that never had a replica, field for
+    // field; only the replication id differs from run to run.
+    #[test]
+    fn replication_is_a_primary_without_replicas() {
+        let text = info("replication");
+        let replid = text
+            .lines()
+            .find_map(|l| l.strip_prefix("master_replid:"))
+            .unwrap();
+        assert!(
+            replid.len() == 40
+                && replid.bytes().all(|b| b.is_ascii_hexdigit())
+                && replid != "a".repeat(40),
+            "{replid}"
+        );
+        let want = format!(
+            "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nreplicas_waiting_psync:0\r\n\
+             master_failover_state:no-failover\r\nmaster_replid:{replid}\r\n\
+             master_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\n\
+             second_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:10485760\r\n\
+             repl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n"
+        );
+        assert!(text.contains(&want), "{text}");
+    }
+
+    #[test]
+    fn persistence_says_never_saved_and_no_aof() {
+        let text = info("persistence");
+        for field in [
+            "loading:0\r\n",
+            "rdb_bgsave_in_progress:0\r\n",
+            "rdb_last_save_time:1700000000\r\n",
+            "rdb_last_bgsave_status:ok\r\n",
+            "aof_enabled:0\r\n",
+            "aof_rewrite_in_progress:0\r\n",
+            "aof_last_write_status:ok\r\n",
+        ] {
+            assert!(text.contains(field), "missing {field:?} in {text}");
+        }
+        let cluster = info("cluster");
+        assert!(
+            cluster.contains("# Cluster\r\ncluster_enabled:0\r\n"),
+            "{cluster}"
+        );
     }
 }

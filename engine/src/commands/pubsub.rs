@@ -128,7 +128,9 @@ fn channels(ctx: &mut Ctx<'_>, args: &Args<'_>, kind: Kind) -> Result<(), CmdErr
 
 fn numsub(ctx: &mut Ctx<'_>, args: &Args<'_>, kind: Kind) -> Result<(), CmdError> {
     let names = args.from(2);
-    ctx.out.map(names.len());
+    // A flat array in RESP3 too: Valkey 9 never made this reply a map, and redis-py 8's
+    // RESP3 parser expects the pairs as a list.
+    ctx.out.array(names.len() * 2);
     for n in names {
         ctx.out.bulk(n);
         ctx.out.integer(ctx.server.pubsub.count(kind, n) as i64);
