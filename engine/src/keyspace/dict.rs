@@ -76,6 +76,21 @@ impl<V> Table<V> {
     }
 }
 
+/// A [`Dict`]'s main table and, while rehashing, its target table and the next bucket to
+/// move.
+pub type DictStats = (TableStats, Option<(TableStats, usize)>);
+
+/// One table of a [`Dict`], as DEBUG HTSTATS reports it.
+#[derive(Clone, Debug, Default)]
+pub struct TableStats {
+    /// Buckets (a power of two, or 0 before the first insert).
+    pub buckets: usize,
+    /// Entries.
+    pub used: usize,
+    /// `chains[n]`: buckets holding exactly `n` entries.
+    pub chains: Vec<usize>,
+}
+
 /// Binary-safe keys to values. All operations take `&mut self` because each one also does a
 /// step of pending rehash work; the shard lock already gives exclusive access.
 #[derive(Debug, Clone)]
@@ -328,6 +343,28 @@ impl<V> Dict<V> {
     pub fn clear(&mut self) {
         self.tables = [Table::with_size(0), Table::with_size(0)];
         self.rehash_idx = None;
+    }
+
+    /// The main table's figures and, while rehashing, the target table's and the next bucket
+    /// to move (DEBUG HTSTATS).
+    pub fn stats(&self) -> DictStats {
+        let of = |t: &Table<V>| {
+            let mut chains = Vec::new();
+            for bucket in &t.buckets {
+                let len = std::iter::successors(bucket.as_deref(), |n| n.next.as_deref()).count();
+                if chains.len() <= len {
+                    chains.resize(len + 1, 0);
+                }
+                chains[len] += 1;
+            }
+            TableStats {
+                buckets: t.buckets.len(),
+                used: t.used,
+                chains,
+            }
+        };
+        let target = self.rehash_idx.map(|i| (of(&self.tables[1]), i));
+        (of(&self.tables[0]), target)
     }
 
     /// Every entry (order unspecified), borrowed for as long as the dict.

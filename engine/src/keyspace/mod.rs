@@ -10,7 +10,7 @@ mod locks;
 mod shard;
 pub mod slot;
 
-pub use dict::Dict;
+pub use dict::{Dict, DictStats, TableStats};
 pub use held::{DbRef, HeldShards, Lend, LockPlan};
 pub use locks::{BeforeUnlock, ShardGuard, ShardGuards, ShardLocks};
 pub use shard::{CommandScope, Entry, Shard};

@@ -148,6 +148,11 @@ impl Shard {
         self.dict.is_empty()
     }
 
+    /// The key table's and the expiry table's figures (DEBUG HTSTATS).
+    pub fn table_stats(&self) -> [super::dict::DictStats; 2] {
+        [self.dict.stats(), self.volatile.stats()]
+    }
+
     /// Number of keys with a TTL.
     pub fn volatile_len(&self) -> usize {
         self.volatile.len()

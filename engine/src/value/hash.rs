@@ -61,6 +61,14 @@ impl Hash {
         self.len() == 0
     }
 
+    /// The hash table's figures when the hash is one (DEBUG HTSTATS-KEY).
+    pub fn table_stats(&self) -> Option<crate::keyspace::DictStats> {
+        match &self.repr {
+            Repr::Table(d) => Some(d.stats()),
+            Repr::Pack(_) => None,
+        }
+    }
+
     /// The name `OBJECT ENCODING` reports.
     pub fn encoding(&self) -> &'static str {
         match &self.repr {

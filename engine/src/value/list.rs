@@ -106,8 +106,36 @@ fn exceeds_limit(fill: i64, new_sz: usize, new_count: usize) -> bool {
     }
 }
 
+/// Valkey's default `packed_threshold` (1 GiB): while it is in force the fill decides.
+const PACKED_THRESHOLD_DEFAULT: usize = 1 << 30;
+
+/// `DEBUG QUICKLIST-PACKED-THRESHOLD`: longer elements get a plain node of their own whatever
+/// the fill. Process-wide, as Valkey's is (a static in `quicklist.c`); std's atomic rather than
+/// `crate::sync`'s because a loom model never changes it.
+static PACKED_THRESHOLD: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(PACKED_THRESHOLD_DEFAULT);
+
+/// Sets the plain-node threshold (`quicklistSetPackedThreshold`): 0 restores the default;
+/// false (and no change) above 4 GiB less 1 MiB.
+pub fn set_packed_threshold(sz: u64) -> bool {
+    if sz > (1 << 32) - (1 << 20) {
+        return false;
+    }
+    let sz = if sz == 0 {
+        PACKED_THRESHOLD_DEFAULT
+    } else {
+        sz as usize
+    };
+    PACKED_THRESHOLD.store(sz, std::sync::atomic::Ordering::Relaxed);
+    true
+}
+
 /// `isLargeElement`: such a value gets a plain node of its own.
 fn is_large(sz: usize, fill: i64) -> bool {
+    let threshold = PACKED_THRESHOLD.load(std::sync::atomic::Ordering::Relaxed);
+    if threshold != PACKED_THRESHOLD_DEFAULT {
+        return sz > threshold;
+    }
     if fill >= 0 {
         sz > SIZE_SAFETY_LIMIT
     } else {
@@ -811,6 +839,15 @@ impl List {
     /// True when empty.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// A quicklist's layout for DEBUG OBJECT: nodes, the fill it was made with, and its
+    /// nodes' sizes summed (Valkey's `node->sz`); `None` for a listpack.
+    pub fn quicklist_layout(&self) -> Option<(usize, i64, usize)> {
+        match &self.repr {
+            Repr::Quicklist(q) => Some((q.nodes.len(), q.fill, q.nodes.iter().map(Node::sz).sum())),
+            Repr::Listpack(_) => None,
+        }
     }
 
     /// The name `OBJECT ENCODING` reports.

@@ -316,6 +316,14 @@ impl Set {
         self.len() == 0
     }
 
+    /// The hash table's figures when the set is one (DEBUG HTSTATS-KEY).
+    pub fn table_stats(&self) -> Option<crate::keyspace::DictStats> {
+        match &self.repr {
+            Repr::Table(d) => Some(d.stats()),
+            Repr::Ints(_) | Repr::Pack(_) => None,
+        }
+    }
+
     /// The name `OBJECT ENCODING` reports.
     pub fn encoding(&self) -> &'static str {
         match &self.repr {

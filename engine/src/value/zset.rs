@@ -242,6 +242,14 @@ impl ZSet {
         self.len() == 0
     }
 
+    /// The member table's figures when the set is a skiplist (DEBUG HTSTATS-KEY).
+    pub fn table_stats(&self) -> Option<crate::keyspace::DictStats> {
+        match &self.repr {
+            Repr::Skiplist(full) => Some(full.scores.stats()),
+            Repr::Listpack(_) => None,
+        }
+    }
+
     /// The name `OBJECT ENCODING` reports.
     pub fn encoding(&self) -> &'static str {
         match &self.repr {

@@ -31,6 +31,22 @@ pub fn format_double(d: f64, buf: &mut [u8; MAX_DOUBLE_LEN]) -> &[u8] {
     &buf[..len]
 }
 
+/// Formats `d` as Valkey's `fpconv_dtoa` does on its own, without `d2string`'s integer
+/// shortcut (DEBUG DIGEST hashes sorted-set scores this way: 1e17 is `1e+17` here but
+/// `100000000000000000` in [`format_double`]).
+pub fn format_fpconv(d: f64, buf: &mut [u8; MAX_DOUBLE_LEN]) -> &[u8] {
+    let len = if d.is_nan() {
+        put(buf, 0, b"nan")
+    } else if d.is_infinite() {
+        put(buf, 0, if d > 0.0 { b"inf" } else { b"-inf" })
+    } else if d == 0.0 {
+        put(buf, 0, if d.is_sign_negative() { b"-0" } else { b"0" })
+    } else {
+        fpconv_dtoa(d, buf)
+    };
+    &buf[..len]
+}
+
 /// Appends the formatted double to `out`.
 pub fn push_double(out: &mut Vec<u8>, d: f64) {
     let mut buf = [0u8; MAX_DOUBLE_LEN];
