@@ -4,9 +4,15 @@
 
 mod load;
 mod params;
+mod passive;
+mod rewrite;
 
-pub use load::{load, ConfigError};
-pub use params::{lookup, matching, Param, PARAMS};
+pub use load::{load, load_with_names, ConfigError};
+pub use params::{all, canonical, entries, lookup, matching, Entry, Param, ALIASES, PARAMS};
+pub use passive::{Kind, PASSIVE};
+pub use rewrite::rewrite;
+
+use std::collections::BTreeMap;
 
 /// A client class of `client-output-buffer-limit`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,6 +130,9 @@ pub struct Config {
     /// `latency-monitor-threshold`: milliseconds an event must take to be sampled by the
     /// latency monitor (0: monitor off).
     pub latency_monitor_threshold: u64,
+    /// Values of the passive parameters (`passive.rs`) that were set, by canonical name, as
+    /// CONFIG GET prints them; the others are at their defaults.
+    pub passive: BTreeMap<&'static str, String>,
 }
 
 impl Default for Config {
@@ -174,6 +183,7 @@ impl Default for Config {
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
             latency_monitor_threshold: 0,
+            passive: BTreeMap::new(),
         }
     }
 }
@@ -182,5 +192,39 @@ impl Config {
     /// `hz` as the timers use it.
     pub fn effective_hz(&self) -> u32 {
         self.hz.clamp(1, 500)
+    }
+
+    /// A passive parameter's value as CONFIG GET prints it (`name` canonical; panics on a
+    /// name that is not in the passive table, a programming error).
+    pub fn passive_text(&self, name: &str) -> String {
+        match canonical(name) {
+            Some(p) => p.get(self),
+            None => panic!("no parameter {name}"),
+        }
+    }
+
+    /// A passive yes/no parameter (`activerehashing`, `lazyfree-lazy-user-del`).
+    pub fn passive_bool(&self, name: &str) -> bool {
+        self.passive_text(name) == "yes"
+    }
+
+    /// A passive integer or memory parameter (`list-compress-depth`, `maxmemory`,
+    /// `tracking-table-max-keys`, `busy-reply-threshold`), as a number.
+    pub fn passive_i64(&self, name: &str) -> i64 {
+        let text = self.passive_text(name);
+        text.parse()
+            .unwrap_or_else(|_| panic!("{name} is not a number: {text}"))
+    }
+
+    /// `maxmemory` in bytes (0: no limit); stored, not enforced yet.
+    pub fn maxmemory(&self) -> u64 {
+        self.passive_text("maxmemory").parse().unwrap_or(0)
+    }
+
+    /// Whether CONFIG SET may change protected parameters (`dir`, `dbfilename`):
+    /// `enable-protected-configs yes` or `local` (ferrokey does not tell local clients
+    /// apart here, so `local` allows every client).
+    pub fn protected_configs_allowed(&self) -> bool {
+        self.passive_text("enable-protected-configs") != "no"
     }
 }

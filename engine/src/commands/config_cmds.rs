@@ -1,4 +1,4 @@
-//! CONFIG GET / SET / RESETSTAT / HELP over the parameter table in `crate::config`.
+//! CONFIG GET / SET / REWRITE / RESETSTAT over the parameter table in `crate::config`.
 
 use super::{Args, CmdError, Ctx, Handler};
 use crate::config::{self, Param};
@@ -7,6 +7,7 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
         "config|get" => get,
         "config|set" => set,
+        "config|rewrite" => rewrite,
         "config|resetstat" => |c, _| {
             c.server.reset_stats();
             c.each_shard(|s| {
@@ -25,25 +26,24 @@ fn is_glob(p: &[u8]) -> bool {
     p.iter().any(|b| matches!(b, b'*' | b'?' | b'['))
 }
 
+/// As Valkey: an exact name is answered under the spelling asked for (hidden parameters
+/// included), a pattern under the table's names (aliases too, hidden ones left out); a name
+/// is answered once whatever its case.
 fn get(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let current = ctx.server.config();
-    // (name as replied, parameter); an exact name is echoed as the client spelled it.
     let mut found: Vec<(Vec<u8>, &'static Param)> = Vec::new();
+    let mut add = |name: &[u8], param: &'static Param| {
+        if !found.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+            found.push((name.to_vec(), param));
+        }
+    };
     for pattern in args.from(2) {
-        let hits: Vec<(Vec<u8>, &'static Param)> = if is_glob(pattern) {
-            config::matching(pattern)
-                .map(|p| (p.name.as_bytes().to_vec(), p))
-                .collect()
-        } else {
-            config::lookup(pattern)
-                .map(|p| (pattern.to_vec(), p))
-                .into_iter()
-                .collect()
-        };
-        for hit in hits {
-            if !found.iter().any(|(_, p)| std::ptr::eq(*p, hit.1)) {
-                found.push(hit);
+        if is_glob(pattern) {
+            for entry in config::matching(pattern) {
+                add(entry.name.as_bytes(), entry.param);
             }
+        } else if let Some(entry) = config::lookup(pattern) {
+            add(pattern, entry.param);
         }
     }
     ctx.out.map(found.len());
@@ -54,7 +54,9 @@ fn get(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// All changes are validated on a copy and applied together, or none is.
+/// As Valkey: every name is checked first (unknown, immutable, protected, given twice), then
+/// the values are parsed in order on a copy that replaces the configuration only when all
+/// are good.
 fn set(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let pairs = args.from(2);
     if pairs.len() % 2 != 0 {
@@ -65,27 +67,87 @@ fn set(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             "ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"
         ))
     };
-    let mut next = (*ctx.server.config()).clone();
-    let mut seen: Vec<&'static str> = Vec::new();
+    let current = ctx.server.config();
+    let mut entries: Vec<config::Entry> = Vec::new();
+    let mut unknown: Option<&[u8]> = None;
+    let mut refused: Option<CmdError> = None;
     for pair in pairs.chunks(2) {
-        let Some(param) = config::lookup(pair[0]) else {
-            return Err(CmdError::Owned(format!(
-                "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
-                String::from_utf8_lossy(pair[0])
-            )));
+        let Some(entry) = config::lookup(pair[0]) else {
+            if refused.is_none() && unknown.is_none() {
+                unknown = Some(pair[0]);
+            }
+            continue;
         };
+        if unknown.is_some() || refused.is_some() {
+            continue;
+        }
+        let given = String::from_utf8_lossy(pair[0]);
+        let param = entry.param;
         if !param.mutable {
-            return Err(failed(param.name, "can't set immutable config"));
+            refused = Some(failed(&given, "can't set immutable config"));
+        } else if param.protected && !current.protected_configs_allowed() {
+            refused = Some(failed(&given, "can't set protected config"));
+        } else if entries.iter().any(|e| e.name == entry.name) {
+            refused = Some(failed(&given, "duplicate parameter"));
         }
-        if seen.contains(&param.name) {
-            return Err(failed(param.name, "duplicate parameter"));
-        }
-        seen.push(param.name);
-        param
+        entries.push(entry);
+    }
+    if let Some(name) = unknown {
+        return Err(CmdError::Owned(format!(
+            "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
+            String::from_utf8_lossy(name)
+        )));
+    }
+    if let Some(e) = refused {
+        return Err(e);
+    }
+    let mut next = (*current).clone();
+    // `dir` moves the process at once; a later bad value moves it back.
+    let cwd = std::env::current_dir().ok();
+    for (entry, pair) in entries.iter().zip(pairs.chunks(2)) {
+        if let Err(why) = entry
+            .param
             .set(&mut next, &String::from_utf8_lossy(pair[1]))
-            .map_err(|why| failed(param.name, &why))?;
+        {
+            if let Some(dir) = cwd.as_ref().filter(|_| next.dir != current.dir) {
+                let _ = std::env::set_current_dir(dir);
+            }
+            return Err(failed(entry.name, &why));
+        }
     }
     ctx.server.set_config(next);
+    ctx.ok();
+    Ok(())
+}
+
+/// Writes the configuration back into the file the server was started with (a temporary
+/// file renamed over it, so a crash leaves the old or the new file whole).
+fn rewrite(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
+    let path = ctx.server.origin().config_file.clone();
+    if path.is_empty() {
+        return Err(CmdError::Owned(
+            "ERR The server is running without a config file".to_owned(),
+        ));
+    }
+    let failed = |e: &std::io::Error| {
+        CmdError::Owned(format!(
+            "ERR Rewriting config file: {}",
+            crate::startup::os_text(e)
+        ))
+    };
+    let old = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(failed(&e)),
+    };
+    let text = config::rewrite(&old, &ctx.server.config());
+    let tmp = format!("{path}.tmp-{}", std::process::id());
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, &path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            failed(&e)
+        })?;
     ctx.ok();
     Ok(())
 }

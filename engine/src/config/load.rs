@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use super::params::lookup;
+use super::params::{lookup, RETIRED};
 use super::Config;
 
 /// Why start-up configuration was refused.
@@ -37,18 +37,31 @@ impl std::error::Error for ConfigError {}
 /// Builds the configuration from a config file's text (if any) and the command-line options
 /// that follow it (`["--port", "7000", "--save", ""]`); later lines override earlier ones.
 pub fn load(file: Option<&str>, options: &[String]) -> Result<Config, ConfigError> {
+    load_with_names(file, options).map(|(config, _)| config)
+}
+
+/// [`load`], and the canonical names of the parameters the text set, in first-set order (for
+/// the start-up line listing what is accepted without effect).
+pub fn load_with_names(
+    file: Option<&str>,
+    options: &[String],
+) -> Result<(Config, Vec<&'static str>), ConfigError> {
     let mut text = file.unwrap_or_default().to_owned();
     text.push('\n');
     text.push_str(&options_as_lines(options));
     let mut config = Config::default();
+    let mut names = Vec::new();
     for (i, raw) in text.lines().enumerate() {
-        apply_line(&mut config, raw.trim()).map_err(|reason| ConfigError {
+        let set = apply_line(&mut config, raw.trim()).map_err(|reason| ConfigError {
             line: i + 1,
             text: raw.trim().to_owned(),
             reason,
         })?;
+        if let Some(name) = set.filter(|n| !names.contains(n)) {
+            names.push(name);
+        }
     }
-    Ok(config)
+    Ok((config, names))
 }
 
 /// `--port 7000 --bind a b` → `port "7000"` and `bind "a" "b"` lines, as redis-server does.
@@ -69,7 +82,7 @@ fn options_as_lines(options: &[String]) -> String {
 }
 
 /// Quotes an argument the way the line splitter reads it back (Valkey's `sdscatrepr`).
-fn quote(arg: &str) -> String {
+pub(super) fn quote(arg: &str) -> String {
     let mut q = String::from('"');
     for b in arg.bytes() {
         match b {
@@ -88,28 +101,40 @@ fn quote(arg: &str) -> String {
     q
 }
 
-fn apply_line(config: &mut Config, line: &str) -> Result<(), String> {
+/// Applies one line; the canonical name of the parameter it set, if any.
+fn apply_line(config: &mut Config, line: &str) -> Result<Option<&'static str>, String> {
     if line.is_empty() || line.starts_with('#') {
-        return Ok(());
+        return Ok(None);
     }
     let words =
         resp::split_line(line.as_bytes()).ok_or("Unbalanced quotes in configuration line")?;
     let Some((name, args)) = words.split_first() else {
-        return Ok(());
+        return Ok(None);
     };
     let bad = || "Bad directive or wrong number of arguments".to_owned();
-    let param = lookup(name).ok_or_else(bad)?;
+    let Some(entry) = lookup(name) else {
+        // Retired parameters are read and ignored, as Valkey does.
+        if args.len() == 1
+            && RETIRED
+                .iter()
+                .any(|r| r.as_bytes().eq_ignore_ascii_case(name))
+        {
+            return Ok(None);
+        }
+        return Err(bad());
+    };
+    let param = entry.param;
     let value = match args {
-        [] => return Err(bad()),
         [one] => String::from_utf8_lossy(one).into_owned(),
-        _ if param.multi => args
+        [_, _, ..] if param.multi => args
             .iter()
             .map(|a| String::from_utf8_lossy(a))
             .collect::<Vec<_>>()
             .join(" "),
         _ => return Err("wrong number of arguments".to_owned()),
     };
-    param.set(config, &value)
+    param.set(config, &value)?;
+    Ok(Some(param.name))
 }
 
 #[cfg(test)]
