@@ -106,6 +106,10 @@ pub struct Connection {
     over_soft_since: Option<u64>,
     /// When the client last sent anything (Unix µs), for `timeout`.
     last_input_us: u64,
+    /// The blocked command, kept for the slow log until it ends.
+    parked: Option<crate::slowlog::Parked>,
+    /// Re-running a served blocked command: MONITOR already saw it.
+    rerunning: bool,
 }
 
 /// Arguments kept on the stack for the common short commands.
@@ -164,6 +168,8 @@ impl Connection {
             unsent: 0,
             over_soft_since: None,
             last_input_us: now_us,
+            parked: None,
+            rerunning: false,
         }
     }
 
@@ -281,6 +287,7 @@ impl Connection {
             return;
         };
         let proto = self.state.proto;
+        let parked = self.parked.take();
         match waiter.ending() {
             Some(Ending::Served(reply)) => self.output.extend_from_slice(&reply),
             Some(Ending::TimedOut) => ReplyWriter::new(&mut self.output, proto).null_array(),
@@ -292,6 +299,9 @@ impl Connection {
                 return self.rerun(&argv, now_us);
             }
             None => {}
+        }
+        if let Some(parked) = parked {
+            parked.finish(&self.server, &self.config, &self.state, now_us);
         }
         crate::blocking::leave_queues(&self.server, &waiter);
         *lock(&self.state.handle.blocked) = None;
@@ -305,7 +315,9 @@ impl Connection {
         resp::encode_command(&mut request, argv);
         let waiting = std::mem::replace(&mut self.input, request);
         let parser = std::mem::replace(&mut self.parser, RequestParser::new(self.limits));
+        self.rerunning = true;
         self.run(now_us);
+        self.rerunning = false;
         self.input = waiting;
         self.parser = parser;
         if !self.parked() && !self.closing {
@@ -505,6 +517,8 @@ impl Connection {
             sleep_until,
             blocked,
             stats,
+            parked,
+            rerunning,
             ..
         } = self;
         let clock = server.clock();
@@ -548,6 +562,25 @@ impl Connection {
                     let usec = ended.zip(started).map_or(0, |(e, t)| e.saturating_sub(t));
                     started = ended;
                     stats.record(done.name, done.ran, usec, &output[mark..]);
+                    if done.ran {
+                        use crate::slowlog::Outcome;
+                        let outcome = match &flow {
+                            Flow::SleepUntil(until) => Outcome::SleepsUntil(*until),
+                            Flow::Block(..) => Outcome::Blocked,
+                            _ => Outcome::Done,
+                        };
+                        *parked = crate::slowlog::observe(
+                            server,
+                            config,
+                            state,
+                            &argv,
+                            done.flags,
+                            usec,
+                            now_us,
+                            outcome,
+                            !*rerunning,
+                        );
+                    }
                     commands += 1;
                     last = done.name.or(last);
                     // CLIENT REPLY: OFF drops replies until ON; SKIP drops the next one.
@@ -661,6 +694,7 @@ impl Drop for Connection {
             .subs
             .leave_all(&server.pubsub, &self.state.handle);
         crate::commands::disable_tracking(server, &self.state.handle);
+        server.monitors.remove(self.state.id);
         crate::watch::unwatch_all(&mut self.state.watch, |db, key| {
             server.db(db).map(|db| db.lock_key(key))
         });

@@ -53,6 +53,12 @@ pub struct Server {
     pub pubsub: crate::pubsub::PubSub,
     /// Client-side caching: tracked keys and prefixes.
     pub tracking: crate::tracking::Tracking,
+    /// SLOWLOG's entries.
+    pub slowlog: crate::slowlog::SlowLog,
+    /// LATENCY's event samples.
+    pub latency: crate::latency::LatencyMonitor,
+    /// Clients in MONITOR mode.
+    pub monitors: crate::monitor::Monitors,
     /// Commands executed.
     /// Commands executed by connections that have since closed.
     retired_commands: AtomicU64,
@@ -89,6 +95,9 @@ impl Server {
             clients: ClientRegistry::default(),
             pubsub: crate::pubsub::PubSub::default(),
             tracking: crate::tracking::Tracking::default(),
+            slowlog: Default::default(),
+            latency: Default::default(),
+            monitors: Default::default(),
             retired_commands: AtomicU64::new(0),
             retired_stats: Mutex::new(Stats::default()),
             probes: Probes::default(),
@@ -221,6 +230,7 @@ impl Server {
             return;
         }
         let config = self.config();
+        let started = self.clock().map(|c| c());
         let per_tick = (total / u64::from(config.effective_hz())).max(1);
         let start = self.expire_position.fetch_add(per_tick, Ordering::Relaxed);
         // Keys the cycle reclaims are announced as `expired`, like lazily expired ones.
@@ -235,6 +245,14 @@ impl Server {
                 .lock_one((pos % SHARDS as u64) as usize)
                 .active_expire(now_ms, EXPIRE_ROUNDS_PER_SHARD);
             self.publish_events(&config);
+        }
+        if let Some((started, clock)) = started.zip(self.clock()) {
+            self.latency.sample_if_needed(
+                config.latency_monitor_threshold,
+                "expire-cycle",
+                clock().saturating_sub(started) / 1000,
+                now_ms / 1000,
+            );
         }
     }
 

@@ -6,7 +6,8 @@
 
 use std::collections::HashMap;
 
-/// Counters of one command (`cmdstat_<name>:calls=…,usec=…,rejected_calls=…,failed_calls=…`).
+/// Counters of one command (`cmdstat_<name>:calls=…,usec=…,rejected_calls=…,failed_calls=…`)
+/// and its latency histogram (LATENCY HISTOGRAM).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CommandStat {
     /// Executions.
@@ -17,6 +18,8 @@ pub struct CommandStat {
     pub rejected: u64,
     /// Ran and replied with an error.
     pub failed: u64,
+    /// Calls per power-of-two latency bucket ([`crate::latency::histogram_slot`]).
+    pub hist: [u64; crate::latency::HIST_SLOTS],
 }
 
 /// Counters gathered by one connection, or merged over many.
@@ -43,6 +46,9 @@ impl Stats {
             t.usec += s.usec;
             t.rejected += s.rejected;
             t.failed += s.failed;
+            for (t, s) in t.hist.iter_mut().zip(&s.hist) {
+                *t += s;
+            }
         }
         for (code, n) in &other.errors {
             *self.errors.entry(code.clone()).or_default() += n;
@@ -66,6 +72,7 @@ impl Stats {
                 s.calls += 1;
                 s.usec += usec;
                 s.failed += u64::from(error.is_some());
+                s.hist[crate::latency::histogram_slot(usec)] += 1;
             } else {
                 s.rejected += 1;
             }
@@ -121,13 +128,17 @@ mod tests {
         );
         s.record(None, false, 0, b"-ERR unknown command 'foo'\r\n");
         let get = s.commands["get"];
+        let mut hist = [0; crate::latency::HIST_SLOTS];
+        hist[crate::latency::histogram_slot(3)] += 1;
+        hist[crate::latency::histogram_slot(1)] += 1;
         assert_eq!(
             get,
             CommandStat {
                 calls: 2,
                 usec: 4,
                 rejected: 1,
-                failed: 1
+                failed: 1,
+                hist,
             }
         );
         assert_eq!(s.errors[&b"ERR"[..]], 2);

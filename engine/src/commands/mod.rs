@@ -16,8 +16,10 @@ mod hashes;
 mod hyperloglog;
 mod info;
 mod keys;
+mod latency;
 mod lcs;
 mod lists;
+mod monitor;
 mod multi;
 mod multidb;
 mod object;
@@ -26,6 +28,7 @@ mod pubsub;
 mod server_cmds;
 mod session;
 mod sets;
+mod slowlog;
 mod sort;
 mod strings;
 pub mod table;
@@ -165,6 +168,9 @@ fn handler(name: &str) -> Option<Handler> {
         .or_else(|| multi::handler(name))
         .or_else(|| pubsub::handler(name))
         .or_else(|| functions::handler(name))
+        .or_else(|| slowlog::handler(name))
+        .or_else(|| latency::handler(name))
+        .or_else(|| monitor::handler(name))
 }
 
 /// True for commands this server answers; COMMAND lists only these.
@@ -178,6 +184,8 @@ pub fn implemented(spec: &CommandSpec) -> bool {
 pub(crate) struct Executed {
     pub name: Option<&'static str>,
     pub ran: bool,
+    /// The table flags of the command that ran (slow log, MONITOR).
+    pub flags: u64,
 }
 
 /// Runs one request (`args[0]` is the command name) and writes its reply.
@@ -186,6 +194,7 @@ pub(crate) fn execute(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> Executed {
     let mut done = Executed {
         name: None,
         ran: false,
+        flags: 0,
     };
     if let Err(e) = dispatch(ctx, &args, &mut done) {
         if done.ran {
@@ -206,6 +215,7 @@ fn dispatch(ctx: &mut Ctx<'_>, args: &Args<'_>, done: &mut Executed) -> Result<(
         return multi::queue(ctx, spec, args);
     }
     done.ran = true;
+    done.flags = spec.flags;
     run(ctx, spec, args)
 }
 
@@ -280,6 +290,29 @@ fn track(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: &Args<'_>) {
     ctx.server.tracking.flush(ctx.server);
 }
 
+/// Reports a command EXEC ran to the slow log, latency monitor and MONITOR.
+fn observe_in_exec(ctx: &Ctx<'_>, spec: &CommandSpec, args: &Args<'_>, started: u64) {
+    let usec = ctx
+        .server
+        .clock()
+        .map_or(0, |c| c().saturating_sub(started));
+    let outcome = match ctx.flow {
+        Flow::SleepUntil(until) => crate::slowlog::Outcome::SleepsUntil(until),
+        _ => crate::slowlog::Outcome::Done,
+    };
+    crate::slowlog::observe(
+        ctx.server,
+        ctx.config,
+        ctx.client,
+        args.from(0),
+        spec.flags,
+        usec,
+        ctx.now_us,
+        outcome,
+        true,
+    );
+}
+
 /// Runs a resolved command (directly, or queued by MULTI and run by EXEC).
 fn run(ctx: &mut Ctx<'_>, spec: &'static CommandSpec, args: &Args<'_>) -> Result<(), CmdError> {
     let run = handler(spec.name).ok_or(CmdError::WrongArity(spec.name))?;
@@ -298,7 +331,13 @@ fn run(ctx: &mut Ctx<'_>, spec: &'static CommandSpec, args: &Args<'_>) -> Result
     ));
     let args = args.for_command(spec);
     let served = crate::blocking::ServedEvents::collect();
+    // Inside EXEC each command is timed and reported on its own (EXEC itself is not
+    // slow-logged); outside, the connection times and reports the request.
+    let exec_started = ctx.in_exec().then(|| ctx.server.clock().map_or(0, |c| c()));
     let result = run(ctx, &args);
+    if let Some(started) = exec_started {
+        observe_in_exec(ctx, spec, &args, started);
+    }
     // Pops of clients this command's writes served, after its own events (as Valkey serves
     // blocked clients after the command that fed them).
     for (class, event, db, key) in served.take() {

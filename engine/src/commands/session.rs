@@ -74,6 +74,7 @@ fn reset(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
         .subs
         .leave_all(&ctx.server.pubsub, &ctx.client.handle);
     super::client_tracking::disable(ctx.server, &ctx.client.handle);
+    ctx.server.monitors.remove(ctx.client.id);
     ctx.client.select(0);
     ctx.client.set_protocol(Protocol::Resp2);
     ctx.out.set_protocol(Protocol::Resp2);
