@@ -237,7 +237,7 @@ pub static PARAMS: &[Param] = &[
         c.databases = int_in(v, 1, i32::MAX as i64)? as usize;
         Ok(())
     }),
-    param!("dbfilename", false, false, get: |c| c.dbfilename.clone(), set: |c, v| {
+    param!("dbfilename", true, false, get: |c| c.dbfilename.clone(), set: |c, v| {
         if v.contains('/') {
             return Err("dbfilename can't be a path, just a filename".to_owned());
         }
