@@ -78,7 +78,17 @@ struct Filter {
     name: Option<Vec<u8>>,
     db: Option<usize>,
     skipme: Option<bool>,
-    normal_only: Option<bool>,
+    kind: Option<ClientType>,
+}
+
+/// The `TYPE` filter's classes (Valkey's `getClientType`): a subscribed client is `pubsub`,
+/// whatever its protocol; there are no replication links, so `master` and `replica` match
+/// no one.
+#[derive(Clone, Copy, PartialEq)]
+enum ClientType {
+    Normal,
+    Pubsub,
+    Replication,
 }
 
 impl Filter {
@@ -98,7 +108,13 @@ impl Filter {
                 .is_none_or(|n| lock(&h.meta).name.as_deref().unwrap_or_default() == n.as_slice())
             && self.db.is_none_or(|db| db == h.db.load(Ordering::Relaxed))
             && !(self.skipme == Some(true) && h.id == me)
-            && self.normal_only != Some(false)
+            && self.kind.is_none_or(|k| {
+                k == if h.is_subscribed() {
+                    ClientType::Pubsub
+                } else {
+                    ClientType::Normal
+                }
+            })
     }
 }
 
@@ -145,13 +161,15 @@ fn parse_filter(args: &Args<'_>, from: usize, list: bool) -> Result<Filter, CmdE
                     .ok_or(CmdError::Syntax)? as usize,
             );
         } else if args.is(i, "type") {
-            f.normal_only = Some(if value.eq_ignore_ascii_case(b"normal") {
-                true
-            } else if [&b"master"[..], b"primary", b"replica", b"slave", b"pubsub"]
+            f.kind = Some(if value.eq_ignore_ascii_case(b"normal") {
+                ClientType::Normal
+            } else if value.eq_ignore_ascii_case(b"pubsub") {
+                ClientType::Pubsub
+            } else if [&b"master"[..], b"primary", b"replica", b"slave"]
                 .iter()
                 .any(|t| value.eq_ignore_ascii_case(t))
             {
-                false
+                ClientType::Replication
             } else {
                 return Err(CmdError::Owned(format!(
                     "ERR Unknown client type '{}'",
