@@ -1,6 +1,7 @@
 //! The outside clients the runtime suite drives (`runtime-tokio/tests/suite/clients.rs`) and
-//! `bench --smoke` runs: `redis-cli` and `redis-benchmark` (Debian's `redis-tools`) and redis-py
-//! (PyPI's `redis`), installed when missing.
+//! `bench --smoke` runs: `redis-cli` and `redis-benchmark` (Debian's `redis-tools`), redis-py
+//! (PyPI's `redis`, 5 or later) and valkey-glide (PyPI's `valkey-glide-sync`), installed when
+//! missing.
 //!
 //! Under CI (`CI` set) a tool that cannot be installed fails the step, and the tests get
 //! `FERROKEY_REQUIRE_TOOLS=1` so they fail instead of skipping; elsewhere it is a warning and
@@ -19,7 +20,7 @@ pub fn in_ci() -> bool {
 /// Ensures the tools, then sets up the test command's environment (see the module doc).
 pub fn for_tests(test: &mut Command) -> Result {
     let ci = in_ci();
-    for ensure in [ensure_redis_tools, ensure_redis_py] {
+    for ensure in [ensure_redis_tools, ensure_redis_py, ensure_valkey_glide] {
         match ensure() {
             Ok(()) => {}
             Err(e) if ci => return Err(e),
@@ -53,7 +54,7 @@ fn is_root() -> bool {
 }
 
 /// `apt-get ARGS`, through sudo unless already root.
-fn apt_get(args: &[&str]) -> Command {
+pub fn apt_get(args: &[&str]) -> Command {
     let mut c = if is_root() {
         let mut c = Command::new("apt-get");
         c.env("DEBIAN_FRONTEND", "noninteractive");
@@ -86,30 +87,56 @@ pub fn ensure_redis_tools() -> Result {
     }
 }
 
-/// redis-py for `python3`, from PyPI when `import redis` fails.
+/// Whether `python3 -c CODE` runs and exits 0.
+fn python_ok(code: &str) -> bool {
+    succeeds(Command::new("python3").args(["-c", code]))
+}
+
+/// `python3 -m pip install REQUIREMENT`, retried with `--break-system-packages` where a
+/// distribution's own Python refuses pip installs (PEP 668) without it.
+fn pip_install(what: &str, requirement: &str) -> Result {
+    let pip = |extra: &[&str]| {
+        let mut pip = Command::new("python3");
+        pip.args(["-m", "pip", "install", "--quiet"])
+            .args(extra)
+            .arg(requirement);
+        pip
+    };
+    if run(&format!("install {what}"), pip(&[])).is_err() {
+        run(
+            &format!("install {what} (--break-system-packages)"),
+            pip(&["--break-system-packages"]),
+        )?;
+    }
+    Ok(())
+}
+
+/// redis-py 5 or later for `python3` (RESP3 through `protocol=3`; the default from 8 on),
+/// from PyPI when `import redis` fails or finds an older one.
 pub fn ensure_redis_py() -> Result {
-    let present = || succeeds(Command::new("python3").args(["-c", "import redis"]));
-    if present() {
+    const CHECK: &str = "import redis, sys; sys.exit(int(redis.__version__.split('.')[0]) < 5)";
+    if python_ok(CHECK) {
         return Ok(());
     }
-    let mut pip = Command::new("python3");
-    pip.args(["-m", "pip", "install", "--quiet", "redis"]);
-    if run("install redis-py", pip).is_err() {
-        // A distribution's own Python refuses pip installs (PEP 668) without this flag.
-        let mut pip = Command::new("python3");
-        pip.args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--break-system-packages",
-            "redis",
-        ]);
-        run("install redis-py (--break-system-packages)", pip)?;
-    }
-    if present() {
+    pip_install("redis-py", "redis>=5")?;
+    if python_ok(CHECK) {
         Ok(())
     } else {
-        Err("redis-py installed but `python3 -c 'import redis'` still fails".into())
+        Err("redis-py installed but `python3` does not find redis 5 or later".into())
+    }
+}
+
+/// valkey-glide's sync Python client (PyPI `valkey-glide-sync`, module `glide_sync`; wheels
+/// for CPython 3.9 and later), from PyPI when `import glide_sync` fails.
+pub fn ensure_valkey_glide() -> Result {
+    const CHECK: &str = "import glide_sync";
+    if python_ok(CHECK) {
+        return Ok(());
+    }
+    pip_install("valkey-glide", "valkey-glide-sync")?;
+    if python_ok(CHECK) {
+        Ok(())
+    } else {
+        Err("valkey-glide-sync installed but `python3 -c 'import glide_sync'` still fails".into())
     }
 }

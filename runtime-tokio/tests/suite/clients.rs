@@ -1,10 +1,12 @@
 //! Real clients against the real binary: the `redis` crate (a sync r2d2 pool, async multiplexed
 //! connections and a `ConnectionManager` on many tokio tasks), RESP3 on a raw socket, clients
-//! that misbehave (garbage, half requests, 1,000 connections at once), `redis-cli` and redis-py.
+//! that misbehave (garbage, half requests, 1,000 connections at once), `redis-cli`, redis-py
+//! (RESP2 and its default RESP3) and valkey-glide.
 //!
-//! Expected bytes were checked against Valkey 9.1 for the same input. `redis-cli` and redis-py
-//! are outside tools: without them a test prints a skip line, or fails when
-//! `FERROKEY_REQUIRE_TOOLS` is set (`cargo xtask test` installs them; CI sets it).
+//! Expected bytes were checked against Valkey 9.1 for the same input. `redis-cli`, redis-py and
+//! valkey-glide are outside tools: without them a test prints a skip line, or fails when
+//! `FERROKEY_REQUIRE_TOOLS` is set (`cargo xtask test` installs them; CI sets it). The Python
+//! scripts beside this file pass against valkey-server 9.1.2 too (`python3 SCRIPT PORT`).
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
@@ -768,7 +770,7 @@ fn a_thousand_connections_at_once() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Outside tools: redis-cli and redis-py.
+// Outside tools: redis-cli, redis-py and valkey-glide.
 
 /// Whether `what` can run; without it the test skips, or fails under FERROKEY_REQUIRE_TOOLS.
 fn tool_present(what: &str, probe: &mut Command) -> bool {
@@ -935,6 +937,35 @@ fn redis_cli_pipe_scan_and_replies() {
     );
 }
 
+/// Runs one of the Python client scripts that live beside this file against a fresh server;
+/// fails with its output unless it exits 0 and prints `done`.
+fn run_python_check(script: &str, done: &str) -> (Running, String) {
+    // Both runtime crates sit beside each other; the scripts live with this file.
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../runtime-tokio/tests/suite")
+        .join(script);
+    assert!(script.exists(), "{}", script.display());
+    let s = start(&[]);
+    let out = run_with_timeout(
+        Command::new("python3").arg(&script).arg(s.port.to_string()),
+        Vec::new(),
+        Duration::from_secs(180),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{} failed ({}):\n{stdout}\n{stderr}",
+        script.display(),
+        out.status
+    );
+    assert!(
+        stdout.lines().any(|l| l == done),
+        "{done:?} missing:\n{stdout}"
+    );
+    (s, stdout)
+}
+
 #[test]
 fn redis_py_pipelines_scan_and_counters() {
     if !tool_present(
@@ -943,28 +974,11 @@ fn redis_py_pipelines_scan_and_counters() {
     ) {
         return;
     }
-    // Both runtime crates sit beside each other; the script lives with this file.
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../runtime-tokio/tests/suite/redis_py_check.py");
-    assert!(script.exists(), "{}", script.display());
-    let s = start(&[]);
-    let out = run_with_timeout(
-        Command::new("python3").arg(&script).arg(s.port.to_string()),
-        Vec::new(),
-        Duration::from_secs(180),
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "redis_py_check.py failed ({}):\n{stdout}\n{stderr}",
-        out.status
-    );
+    let (s, stdout) = run_python_check("redis_py_check.py", "redis-py: all checks passed");
     for line in [
         "ok: 100000 pipelined SETs",
         "ok: scan_iter key:1* key set",
         "ok: resp3 config get",
-        "redis-py: all checks passed",
     ] {
         assert!(
             stdout.lines().any(|l| l == line),
@@ -977,4 +991,70 @@ fn redis_py_pipelines_scan_and_counters() {
     assert_eq!(n, 42);
     let size: usize = redis::cmd("DBSIZE").query(&mut c).unwrap();
     assert_eq!(size, 99_999);
+}
+
+/// redis-py in its default protocol, RESP3 from version 8 on: the replies whose RESP3 shape its
+/// parsers depend on (PUBSUB NUMSUB as pairs, CLIENT LIST/INFO, COMMAND DOCS as a map, HELLO,
+/// INFO, hashes as dicts, scores as doubles, push frames).
+#[test]
+fn redis_py_resp3_reply_shapes() {
+    if !tool_present(
+        "python3 with the redis module (redis-py)",
+        Command::new("python3").args(["-c", "import redis"]),
+    ) {
+        return;
+    }
+    let (s, stdout) = run_python_check(
+        "redis_py_resp3_check.py",
+        "redis-py resp3: all checks passed",
+    );
+    for line in [
+        "ok: pubsub_numsub",
+        "ok: command docs get",
+        "ok: client_info resp",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "{line:?} missing:\n{stdout}"
+        );
+    }
+    // The script's writes are there, and its subscriptions left with it.
+    let mut c = client(&s);
+    let h: Vec<String> = redis::cmd("HGETALL").arg("p3:h").query(&mut c).unwrap();
+    assert_eq!(h, ["f1", "a", "f2", "b"]);
+    let numsub: (String, i64) = redis::cmd("PUBSUB")
+        .arg("NUMSUB")
+        .arg("p3:news")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(numsub, ("p3:news".to_owned(), 0));
+}
+
+/// valkey-glide, Valkey's own client (its sync Python binding): it reads INFO REPLICATION for
+/// `role:master` before sending anything, then commands, batches, a transaction, pub/sub and
+/// RESP2.
+#[test]
+fn valkey_glide_connects_and_serves() {
+    if !tool_present(
+        "python3 with valkey-glide (PyPI valkey-glide-sync)",
+        Command::new("python3").args(["-c", "import glide_sync"]),
+    ) {
+        return;
+    }
+    let (s, stdout) = run_python_check("glide_check.py", "glide: all checks passed");
+    for line in [
+        "ok: info replication role",
+        "ok: pipeline replies",
+        "ok: messages received",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "{line:?} missing:\n{stdout}"
+        );
+    }
+    let mut c = client(&s);
+    let v: String = redis::cmd("GET").arg("g:t").query(&mut c).unwrap();
+    assert_eq!(v, "xy");
+    let size: usize = redis::cmd("DBSIZE").query(&mut c).unwrap();
+    assert_eq!(size, 107);
 }
