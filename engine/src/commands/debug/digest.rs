@@ -92,3 +92,104 @@ pub(super) fn add_db(total: &mut Digest, index: usize) {
 pub(super) fn hex(d: &Digest) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Encodings;
+    use crate::value::list::End;
+    use crate::value::{Hash, List, Set, ZSet};
+
+    fn of(entry: &Entry) -> String {
+        let mut d = [0u8; 20];
+        add_value(&mut d, entry);
+        hex(&d)
+    }
+
+    fn value(v: Value) -> Entry {
+        Entry::new(v)
+    }
+
+    // Every expected digest below is what valkey-server 9.1.2 answered to DEBUG DIGEST-VALUE
+    // (or DEBUG DIGEST) for the same data.
+    #[test]
+    fn values_digest_as_valkey() {
+        let enc = Encodings::default();
+        let s = |b: &[u8]| Value::Str(Str::from_bytes(b));
+        assert_eq!(
+            of(&value(s(b"hello"))),
+            "36b23a1456b2dce2c3ed252c456761301dba8060"
+        );
+        assert_eq!(
+            of(&value(s(b"12345"))),
+            "e1cf90774e995ae03de66e8109dc5cb9d9c2dc83"
+        );
+        assert_eq!(
+            of(&Entry::with_expire(s(b"v"), 1)),
+            "311b17018163335616e089f6b951c82c477335ac"
+        );
+
+        let mut list = List::default();
+        list.push(&[&b"a"[..], b"b", b"c", b"1", b"2", b"-3"], End::Tail, -2);
+        assert_eq!(
+            of(&value(Value::List(list.into()))),
+            "0f648651ce8d7cff8e8a425af416389af640b897"
+        );
+
+        let mut hash = Hash::default();
+        for (f, v) in [(&b"f1"[..], &b"v1"[..]), (b"f2", b"2"), (b"3", b"x")] {
+            hash.set(f, v, &enc);
+        }
+        assert_eq!(
+            of(&value(Value::Hash(hash.into()))),
+            "09e50b7cc028763500597a45b3227a4822c937ba"
+        );
+
+        let members: [&[u8]; 5] = [b"1", b"2", b"3", b"-5", b"100000"];
+        let mut set = Set::create(members[0], members.len(), &enc);
+        for m in members {
+            set.add(m, &enc);
+        }
+        assert_eq!(set.encoding(), "intset");
+        assert_eq!(
+            of(&value(Value::Set(set.into()))),
+            "1ed7e76f32098645c31d43488139d4a78cbebd28"
+        );
+
+        let mut z = ZSet::default();
+        for (score, m) in [
+            (1.5, &b"a"[..]),
+            (f64::NEG_INFINITY, b"b"),
+            (f64::INFINITY, b"c"),
+            (1e300, b"d"),
+            (0.0, b"e"),
+            (1e10, b"f"),
+            (1e17, b"g"),
+            (3.0, b"7"),
+            (-0.0001, b"h"),
+            (1e-300, b"i"),
+            (123.456, b"j"),
+            (0.1, b"k"),
+        ] {
+            z.insert(m, score, &enc);
+        }
+        assert_eq!(
+            of(&value(Value::ZSet(z.into()))),
+            "75f78e486bc4890f0d03d9371451ea60f8a6856b"
+        );
+    }
+
+    #[test]
+    fn dataset_digest_as_valkey() {
+        // FLUSHALL; SET k v (db 0); RPUSH l a b (db 3).
+        let mut total = [0u8; 20];
+        add_db(&mut total, 0);
+        add_key(&mut total, b"k", &value(Value::Str(Str::from_bytes(b"v"))));
+        assert_eq!(hex(&total), "264ccf65edec66bccfa7cc659414ccca432057d2");
+        let mut list = List::default();
+        list.push(&[&b"a"[..], b"b"], End::Tail, -2);
+        add_db(&mut total, 3);
+        add_key(&mut total, b"l", &value(Value::List(list.into())));
+        assert_eq!(hex(&total), "4bbf8e898917ca53918377cadc0c501c74a8d7b1");
+    }
+}
