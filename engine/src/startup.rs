@@ -4,13 +4,77 @@
 
 use crate::server::Server;
 
-/// Splits `ferrokey-* [config-file] [--name value ...]` (arguments after the program name)
-/// into the config file path, if any, and the options.
+/// Splits `ferrokey-* [config-file] [--name value ...] [-]` (arguments after the program
+/// name) into the config file path, if any, and the options; a `-` first or last (read the
+/// configuration from standard input, see [`reads_stdin`]) is neither.
 pub fn split_command_line(args: &[String]) -> (Option<&str>, &[String]) {
-    match args.first() {
-        Some(first) if !first.starts_with("--") => (Some(first.as_str()), &args[1..]),
+    let (file, rest) = match args.first() {
+        Some(first) if !first.starts_with('-') => (Some(first.as_str()), &args[1..]),
+        Some(first) if first == "-" => (None, &args[1..]),
         _ => (None, args),
+    };
+    let rest = match rest.split_last() {
+        Some((last, init)) if last == "-" => init,
+        _ => rest,
+    };
+    (file, rest)
+}
+
+/// Whether the command line asks for the configuration on standard input: `-` as the first
+/// or the last argument, as valkey-server reads it (after the file, before the options).
+pub fn reads_stdin(args: &[String]) -> bool {
+    args.first().is_some_and(|a| a == "-")
+        || (args.len() > 1 && args.last().is_some_and(|a| a == "-"))
+}
+
+/// The answer to `--version`/`-v` or `--help`/`-h` as the first argument (printed on
+/// standard output, exit status 0, as valkey-server does), or `None` to start the server.
+pub fn info_request(args: &[String], runtime: &str) -> Option<String> {
+    match args.first().map(String::as_str) {
+        Some("-v" | "--version") => Some(version_line(runtime)),
+        Some("-h" | "--help") => Some(usage(&format!("ferrokey-{runtime}"))),
+        _ => None,
     }
+}
+
+/// valkey-server's `-v` line, for ferrokey: version, allocator, word size and a build id.
+pub fn version_line(runtime: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let malloc = if cfg!(feature = "mimalloc") {
+        "mimalloc"
+    } else {
+        "libc"
+    };
+    // A build id that tells builds apart (version, runtime, allocator, target), as Valkey's
+    // hash of its build environment does.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (crate::VERSION, runtime, malloc, std::env::consts::ARCH).hash(&mut h);
+    format!(
+        "ferrokey server v={} sha=00000000:0 malloc={malloc} bits={} build={:016x} runtime={runtime}",
+        crate::VERSION,
+        usize::BITS,
+        h.finish()
+    )
+}
+
+/// The usage text, valkey-server's with ferrokey's program name.
+pub fn usage(program: &str) -> String {
+    format!(
+        "Usage: ./{p} [/path/to/ferrokey.conf] [options] [-]
+       ./{p} - (read config from stdin)
+       ./{p} -v or --version
+       ./{p} -h or --help
+
+Examples:
+       ./{p} (run the server with default conf)
+       echo 'maxmemory 128mb' | ./{p} -
+       ./{p} /etc/ferrokey/6379.conf
+       ./{p} --port 7777
+       ./{p} /etc/myferrokey.conf --loglevel verbose -
+       ./{p} /etc/myferrokey.conf --loglevel verbose
+",
+        p = program
+    )
 }
 
 /// This run's description for INFO: the runtime's name, the start time, the config file
@@ -65,7 +129,14 @@ pub fn boot(
     args: &[String],
     runtime: &str,
 ) -> Result<(crate::sync::Arc<Server>, Leftovers), String> {
-    let mut config = config_from_command_line(args)?;
+    if let Some(text) = info_request(args, runtime) {
+        print!("{text}");
+        if !text.ends_with('\n') {
+            println!();
+        }
+        std::process::exit(0);
+    }
+    let (mut config, set) = config_and_names(args)?;
     let warnings = adjust_open_files(&mut config);
     let probes = crate::Probes {
         monotonic_us: Some(monotonic_us),
@@ -79,7 +150,21 @@ pub fn boot(
             .with_origin(origin(args, runtime, now_us())),
     );
     let leftovers = prepare(&server, now_us(), &warnings)?;
+    if let Some(line) = no_effect_line(&set) {
+        server.log(now_us(), crate::log::Level::Notice, &line);
+    }
     Ok((server, leftovers))
+}
+
+/// The start-up line naming, once each, the parameters the configuration set that ferrokey
+/// accepts without acting on yet (`None` when there are none).
+pub fn no_effect_line(set: &[&str]) -> Option<String> {
+    let passive: Vec<&str> = set
+        .iter()
+        .copied()
+        .filter(|n| crate::config::canonical(n).is_some_and(|p| p.is_passive()))
+        .collect();
+    (!passive.is_empty()).then(|| format!("accepted, no effect yet: {}", passive.join(", ")))
 }
 
 /// Resident set size (INFO used_memory_rss), from /proc/self/statm; 0 where that is missing.
@@ -90,17 +175,33 @@ fn resident_bytes() -> usize {
         .map_or(0, |pages| pages * rustix::param::page_size())
 }
 
-/// Reads the configuration from the command line: the file (if named) and the options.
+/// Reads the configuration from the command line: the file (if named), standard input (for
+/// `-`), and the options.
 pub fn config_from_command_line(args: &[String]) -> Result<crate::Config, String> {
+    config_and_names(args).map(|(config, _)| config)
+}
+
+/// [`config_from_command_line`] and the canonical names of the parameters it set.
+fn config_and_names(args: &[String]) -> Result<(crate::Config, Vec<&'static str>), String> {
     let (path, options) = split_command_line(args);
-    let file = match path {
-        Some(p) => Some(
-            std::fs::read_to_string(p)
-                .map_err(|e| format!("Fatal error, can't open config file '{p}': {e}"))?,
-        ),
-        None => None,
-    };
-    crate::config::load(file.as_deref(), options).map_err(|e| e.to_string())
+    let mut text =
+        match path {
+            Some(p) => Some(std::fs::read_to_string(p).map_err(|e| {
+                format!("Fatal error, can't open config file '{p}': {}", os_text(&e))
+            })?),
+            None => None,
+        };
+    if reads_stdin(args) {
+        let mut input = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut input)
+            .map_err(|e| format!("Fatal error, can't read config from stdin: {}", os_text(&e)))?;
+        let file = text.get_or_insert_with(String::new);
+        if !file.is_empty() && !file.ends_with('\n') {
+            file.push('\n');
+        }
+        file.push_str(&input);
+    }
+    crate::config::load_with_names(text.as_deref(), options).map_err(|e| e.to_string())
 }
 
 const SHUTTING_DOWN: &[u8] = b"-ERR Server is shutting down\r\n";
@@ -383,6 +484,53 @@ mod tests {
         assert_eq!(opts, &args[1..]);
         let args: Vec<String> = ["--port", "7000"].iter().map(|s| s.to_string()).collect();
         assert_eq!(split_command_line(&args).0, None);
+    }
+
+    #[test]
+    fn stdin_dash_first_or_last() {
+        let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let a = args(&["-"]);
+        assert_eq!(split_command_line(&a), (None, &a[1..]));
+        assert!(reads_stdin(&a));
+        let a = args(&["f.conf", "--loglevel", "verbose", "-"]);
+        assert_eq!(split_command_line(&a), (Some("f.conf"), &a[1..3]));
+        assert!(reads_stdin(&a));
+        let a = args(&["f.conf", "--port", "7000"]);
+        assert!(!reads_stdin(&a));
+        assert_eq!(split_command_line(&a), (Some("f.conf"), &a[1..]));
+    }
+
+    #[test]
+    fn version_and_help() {
+        let one = |s: &str| vec![s.to_owned()];
+        for flag in ["-v", "--version"] {
+            let text = info_request(&one(flag), "tokio").unwrap();
+            assert!(
+                text.starts_with(&format!("ferrokey server v={} sha=", crate::VERSION)),
+                "{text}"
+            );
+            assert!(text.contains(" malloc=") && text.contains(" bits=64 build="));
+        }
+        for flag in ["-h", "--help"] {
+            let text = info_request(&one(flag), "monoio").unwrap();
+            assert!(text.starts_with("Usage: ./ferrokey-monoio [/path/to/ferrokey.conf]"));
+        }
+        assert_eq!(info_request(&one("--port"), "tokio"), None);
+        assert_eq!(info_request(&[], "tokio"), None);
+    }
+
+    #[test]
+    fn no_effect_line_names_passive_parameters_once() {
+        let (_, set) = crate::config::load_with_names(
+            Some("activedefrag no\nport 7000\nslave-read-only yes\nactivedefrag yes\nmaxmemory 1mb\nenable-protected-configs yes\n"),
+            &["--hz".to_owned(), "20".to_owned()],
+        )
+        .unwrap();
+        assert_eq!(
+            no_effect_line(&set).as_deref(),
+            Some("accepted, no effect yet: activedefrag, replica-read-only, maxmemory")
+        );
+        assert_eq!(no_effect_line(&["port", "hz"]), None);
     }
 
     #[test]
