@@ -58,6 +58,8 @@ pub struct ClientHandle {
     pub no_evict: AtomicBool,
     /// `CLIENT NO-TOUCH ON`.
     pub no_touch: AtomicBool,
+    /// Waiting for CLIENT PAUSE to end (counted in INFO blocked_clients, as in Valkey).
+    pub paused: AtomicBool,
     /// Set by CLIENT KILL; the connection closes at its next chance.
     killed: AtomicBool,
     /// Woken when the client is killed, so an idle connection notices.
@@ -97,6 +99,7 @@ impl ClientHandle {
             net_out: AtomicU64::new(0),
             no_evict: AtomicBool::new(false),
             no_touch: AtomicBool::new(false),
+            paused: AtomicBool::new(false),
             killed: AtomicBool::new(false),
             waker: Mutex::new(None),
             blocked: Mutex::new(None),

@@ -98,6 +98,8 @@ pub struct Connection {
     sleep_until: Option<u64>,
     /// A blocked command (BLPOP & co.) and its deadline (Unix µs, 0: none).
     blocked: Option<(Arc<Waiter>, u64)>,
+    /// CLIENT PAUSE holds the next request back; the pause's mode when it did.
+    paused: Option<crate::pause::PauseMode>,
     /// Counters of the current batch, folded into the shared handle at its end.
     stats: Stats,
     /// Output the runtime took and has not yet reported written.
@@ -164,6 +166,7 @@ impl Connection {
             abandoned: false,
             sleep_until: None,
             blocked: None,
+            paused: None,
             stats: Stats::default(),
             unsent: 0,
             over_soft_since: None,
@@ -218,7 +221,12 @@ impl Connection {
             .as_ref()
             .filter(|(w, d)| *d > 0 && w.is_waiting())
             .map(|b| b.1);
-        [self.sleep_until, idle, unblock]
+        // A paused client retries when the pause ends (CLIENT UNPAUSE wakes it sooner).
+        let pause_end = self
+            .paused
+            .and_then(|_| self.server.pause.current(self.last_input_us / 1000))
+            .map(|(_, end_ms)| end_ms * 1000);
+        [self.sleep_until, idle, unblock, pause_end]
             .into_iter()
             .flatten()
             .min()
@@ -226,7 +234,27 @@ impl Connection {
 
     /// True while a DEBUG SLEEP or a blocked command holds the connection: input waits.
     fn parked(&self) -> bool {
-        self.sleep_until.is_some() || self.blocked.is_some()
+        self.sleep_until.is_some() || self.blocked.is_some() || self.paused.is_some()
+    }
+
+    /// A paused connection whose pause ended or eased (ALL to WRITE) runs its waiting
+    /// requests again (they park again if still held); true when it did.
+    fn resume_if_unpaused(&mut self, now_us: u64) -> bool {
+        let Some(mode) = self.paused else {
+            return false;
+        };
+        if self
+            .server
+            .pause
+            .current(now_us / 1000)
+            .is_some_and(|(now, _)| now >= mode)
+        {
+            return false;
+        }
+        self.paused = None;
+        self.state.handle.paused.store(false, Ordering::Relaxed);
+        self.guarded(now_us, |c| c.run(now_us));
+        true
     }
 
     /// Registers `cx`'s waker and reports whether something happened that the runtime must
@@ -249,6 +277,13 @@ impl Connection {
         }
         if self.take_mail(now_us) {
             return std::task::Poll::Ready(());
+        }
+        if self.paused.is_some() {
+            // Parked before checking, so an UNPAUSE in between still wakes us.
+            self.server.pause.park(cx.waker());
+            if self.resume_if_unpaused(now_us) {
+                return std::task::Poll::Ready(());
+            }
         }
         std::task::Poll::Pending
     }
@@ -352,6 +387,7 @@ impl Connection {
 
     fn on_timeout(&mut self, now_us: u64) {
         self.refresh_config();
+        self.resume_if_unpaused(now_us);
         if let Some((waiter, deadline)) = &self.blocked {
             if *deadline > 0 && now_us >= *deadline {
                 // A writer may win the race; then its reply is on the way and wakes us.
@@ -516,6 +552,7 @@ impl Connection {
             closing,
             sleep_until,
             blocked,
+            paused,
             stats,
             parked,
             rerunning,
@@ -538,7 +575,8 @@ impl Connection {
             parser.set_authenticated(state.authenticated);
             match parser.parse(&input[at..]) {
                 Ok(Some(req)) => {
-                    at += req.consumed();
+                    let consumed = req.consumed();
+                    at += consumed;
                     if req.is_empty() {
                         continue;
                     }
@@ -558,6 +596,13 @@ impl Connection {
                     };
                     let done = execute(&mut ctx, &argv);
                     let flow = ctx.flow;
+                    if let Flow::Postpone = flow {
+                        // Kept in the input, with everything after it, until the pause ends.
+                        at -= consumed;
+                        *paused = server.pause.current(now_us / 1000).map(|(m, _)| m);
+                        state.handle.paused.store(true, Ordering::Relaxed);
+                        break;
+                    }
                     let ended = clock.map(|c| c());
                     let usec = ended.zip(started).map_or(0, |(e, t)| e.saturating_sub(t));
                     started = ended;
@@ -608,6 +653,7 @@ impl Connection {
                             *blocked = Some((waiter, deadline));
                             break;
                         }
+                        Flow::Postpone => unreachable!("handled before the counters"),
                     }
                 }
                 Ok(None) => break,
@@ -704,5 +750,7 @@ impl Drop for Connection {
 
 #[cfg(test)]
 mod limits_tests;
+#[cfg(test)]
+mod pause_tests;
 #[cfg(test)]
 mod tests;

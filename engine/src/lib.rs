@@ -19,6 +19,7 @@ pub mod latency;
 pub mod log;
 pub mod monitor;
 pub mod notify;
+pub mod pause;
 pub mod pubsub;
 pub mod server;
 pub mod slowlog;

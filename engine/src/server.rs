@@ -57,6 +57,8 @@ pub struct Server {
     pub slowlog: crate::slowlog::SlowLog,
     /// LATENCY's event samples.
     pub latency: crate::latency::LatencyMonitor,
+    /// CLIENT PAUSE.
+    pub pause: crate::pause::ClientPause,
     /// Clients in MONITOR mode.
     pub monitors: crate::monitor::Monitors,
     /// Commands executed.
@@ -98,6 +100,7 @@ impl Server {
             slowlog: Default::default(),
             latency: Default::default(),
             monitors: Default::default(),
+            pause: Default::default(),
             retired_commands: AtomicU64::new(0),
             retired_stats: Mutex::new(Stats::default()),
             probes: Probes::default(),
@@ -226,7 +229,11 @@ impl Server {
     /// than one shard lock and never for long.
     pub fn cron(&self, now_ms: u64) {
         let total = (self.dbs.len() * SHARDS) as u64;
-        if total == 0 || !self.active_expire.load(Ordering::Relaxed) {
+        // A pause keeps every key in place (Valkey skips expiry while clients are paused).
+        if total == 0
+            || !self.active_expire.load(Ordering::Relaxed)
+            || self.pause.holds_expiry(now_ms)
+        {
             return;
         }
         let config = self.config();

@@ -134,7 +134,7 @@ fn clients(ctx: &Ctx<'_>, t: &mut String) {
          total_blocking_keys:{blocking_keys}\r\ntotal_blocking_keys_on_nokey:0\r\n",
         all.len(),
         ctx.config.maxclients,
-        count(|h| crate::sync::lock(&h.blocked).is_some()),
+        count(|h| crate::sync::lock(&h.blocked).is_some() || h.paused.load(crate::sync::Ordering::Relaxed)),
         ctx.server.tracking.clients(),
         count(|h| h.is_subscribed()),
         count(|h| h.watching.load(crate::sync::Ordering::Relaxed) > 0),

@@ -5,6 +5,7 @@ mod args;
 mod bitmaps;
 mod blocked;
 mod client;
+mod client_pause;
 mod client_tracking;
 mod config_cmds;
 mod debug;
@@ -61,6 +62,9 @@ pub(crate) enum Flow {
     /// The command blocked (BLPOP & co.): nothing more runs on this connection until the
     /// waiter ends; `u64` is its deadline in Unix microseconds (0: none).
     Block(crate::sync::Arc<crate::blocking::Waiter>, u64),
+    /// CLIENT PAUSE holds the command back: it did not run, and the connection keeps it
+    /// (and what follows) until the pause ends.
+    Postpone,
 }
 /// Everything a command may use: the server, the calling client's state, the reply writer
 /// and the time of the batch.
@@ -157,6 +161,7 @@ fn handler(name: &str) -> Option<Handler> {
         .or_else(|| session::handler(name))
         .or_else(|| client::handler(name))
         .or_else(|| client_tracking::handler(name))
+        .or_else(|| client_pause::handler(name))
         .or_else(|| server_cmds::handler(name))
         .or_else(|| lists::handler(name))
         .or_else(|| hashes::handler(name))
@@ -209,6 +214,13 @@ pub(crate) fn execute(ctx: &mut Ctx<'_>, argv: &[&[u8]]) -> Executed {
 
 fn dispatch(ctx: &mut Ctx<'_>, args: &Args<'_>, done: &mut Executed) -> Result<(), CmdError> {
     let spec = resolve(ctx, args, done)?;
+    if paused(ctx, spec) {
+        // Not run and not counted: the connection keeps the request and runs it once the
+        // pause is over (Valkey's postponed clients).
+        done.name = None;
+        ctx.flow = Flow::Postpone;
+        return Ok(());
+    }
     if ctx.client.multi.is_some() && !multi::runs_at_once(spec) {
         // Queued, not run: counted when EXEC runs it.
         done.name = None;
@@ -217,6 +229,25 @@ fn dispatch(ctx: &mut Ctx<'_>, args: &Args<'_>, done: &mut Executed) -> Result<(
     done.ran = true;
     done.flags = spec.flags;
     run(ctx, spec, args)
+}
+
+/// True when CLIENT PAUSE holds `spec` back: every command under `ALL`; under `WRITE` those
+/// that write or may replicate, and an EXEC whose transaction does.
+fn paused(ctx: &Ctx<'_>, spec: &CommandSpec) -> bool {
+    use table::flags::{MAY_REPLICATE, WRITE};
+    match ctx.server.pause.current(ctx.now_ms) {
+        None => false,
+        Some((crate::pause::PauseMode::All, _)) => true,
+        Some((crate::pause::PauseMode::Write, _)) => {
+            spec.flags & (WRITE | MAY_REPLICATE) != 0
+                || (spec.name == "exec"
+                    && ctx
+                        .client
+                        .multi
+                        .as_ref()
+                        .is_some_and(|m| m.any_flag(WRITE | MAY_REPLICATE)))
+        }
+    }
 }
 
 /// The command a request names, after the login, unknown-command and arity checks (in
@@ -323,7 +354,8 @@ fn run(ctx: &mut Ctx<'_>, spec: &'static CommandSpec, args: &Args<'_>) -> Result
         .no_touch
         .load(crate::sync::Ordering::Relaxed)
         && spec.name != "touch";
-    let _scope = crate::keyspace::CommandScope::new(no_touch, ctx.now_ms);
+    let keep_expired = ctx.server.pause.holds_expiry(ctx.now_ms);
+    let _scope = crate::keyspace::CommandScope::new(no_touch, keep_expired, ctx.now_ms);
     let tracking = ctx.server.tracking.active();
     let collect = crate::notify::Collect::new(crate::notify::collect_for(
         ctx.config.notify_keyspace_events,

@@ -42,6 +42,13 @@ struct Queued {
     argv: Vec<Vec<u8>>,
 }
 
+impl Multi {
+    /// True when a queued command has any of `flags` (CLIENT PAUSE WRITE holds such an EXEC).
+    pub(crate) fn any_flag(&self, flags: u64) -> bool {
+        self.queued.iter().any(|q| q.spec.flags & flags != 0)
+    }
+}
+
 /// Commands that run at once inside MULTI instead of being queued (as in Valkey).
 pub(super) fn runs_at_once(spec: &CommandSpec) -> bool {
     matches!(spec.name, "exec" | "discard" | "quit" | "reset")

@@ -48,6 +48,8 @@ std::thread_local! {
     /// alone. Commands run synchronously inside `Connection::receive`, so thread-locals
     /// scoped by [`CommandScope`] cannot leak into another client's command.
     static NO_TOUCH: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// Expired keys read as missing but stay in place (CLIENT PAUSE): nothing is deleted.
+    static KEEP_EXPIRED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The running command's time in Unix seconds: stamps entries that are inserted without a
     /// lookup first (MSET, SETEX, RENAME's destination).
     static NOW_S: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
@@ -60,15 +62,18 @@ std::thread_local! {
 #[derive(Debug)]
 pub struct CommandScope {
     no_touch: bool,
+    keep_expired: bool,
     now_s: u32,
     now_ms: u64,
 }
 
 impl CommandScope {
-    /// Starts a command at `now_ms`; `no_touch` suppresses access-time updates.
-    pub fn new(no_touch: bool, now_ms: u64) -> Self {
+    /// Starts a command at `now_ms`; `no_touch` suppresses access-time updates;
+    /// `keep_expired` leaves expired keys in place (they still read as missing).
+    pub fn new(no_touch: bool, keep_expired: bool, now_ms: u64) -> Self {
         Self {
             no_touch: NO_TOUCH.replace(no_touch),
+            keep_expired: KEEP_EXPIRED.replace(keep_expired),
             now_s: NOW_S.replace((now_ms / 1000) as u32),
             now_ms: NOW_MS.replace(now_ms),
         }
@@ -78,6 +83,7 @@ impl CommandScope {
 impl Drop for CommandScope {
     fn drop(&mut self) {
         NO_TOUCH.set(self.no_touch);
+        KEEP_EXPIRED.set(self.keep_expired);
         NOW_S.set(self.now_s);
         NOW_MS.set(self.now_ms);
     }
@@ -158,10 +164,11 @@ impl Shard {
         self.volatile.len()
     }
 
-    /// Deletes `key` if its deadline has passed; true if it did.
+    /// Deletes `key` if its deadline has passed (unless the command keeps expired keys);
+    /// true if it has passed.
     fn expire_if_needed(&mut self, key: &[u8], now_ms: u64) -> bool {
         let expired = matches!(self.dict.get(key), Some(e) if e.expired(now_ms));
-        if expired {
+        if expired && !KEEP_EXPIRED.get() {
             self.remove(key);
             self.expired_keys += 1;
             notify::shard_event(class::EXPIRED, "expired", self.db, key);
