@@ -131,7 +131,8 @@ pub struct Config {
     /// latency monitor (0: monitor off).
     pub latency_monitor_threshold: u64,
     /// Values of the passive parameters (`passive.rs`) that were set, by canonical name, as
-    /// CONFIG GET prints them; the others are at their defaults.
+    /// CONFIG GET prints them; the others are at their defaults. Also the spelling of a typed
+    /// value its field cannot hold (`enable-debug-command local`).
     pub passive: BTreeMap<&'static str, String>,
 }
 

@@ -221,6 +221,31 @@ mod tests {
         .is_ok());
     }
 
+    // Checked against valkey-server 9.1.2: aliases set their parameter, `local` shows as
+    // given, retired names are read and ignored, a known name without its value is refused.
+    #[test]
+    fn aliases_retired_names_and_argument_counts() {
+        let c = load(
+            Some("list-max-ziplist-size 7\ndynamic-hz yes\nlua-time-limit 100\n"),
+            &opts(&["--enable-debug-command", "local"]),
+        )
+        .unwrap();
+        assert_eq!(c.encodings.list_max_listpack_size, 7);
+        assert_eq!(c.passive_i64("busy-reply-threshold"), 100);
+        assert!(c.enable_debug_command);
+        let get = |name: &str| super::super::lookup(name.as_bytes()).unwrap().param.get(&c);
+        assert_eq!(get("enable-debug-command"), "local");
+        let e = load(None, &opts(&["--port"])).unwrap_err();
+        assert_eq!(
+            (e.line, e.reason.as_str()),
+            (2, "wrong number of arguments")
+        );
+        let e = load(Some("dynamic-hz"), &[]).unwrap_err();
+        assert_eq!(e.reason, "Bad directive or wrong number of arguments");
+        let c = load(None, &opts(&["--oom-score-adj-values", "0 100 900"])).unwrap();
+        assert_eq!(c.passive_text("oom-score-adj-values"), "0 100 900");
+    }
+
     #[test]
     fn output_buffer_limits_parse_per_class() {
         let c = load(

@@ -253,12 +253,21 @@ pub static PARAMS: &[Param] = &[
         c.dir = v.to_owned();
         Ok(())
     }, protected),
-    param!("enable-debug-command", false, false, get: |c| yes_no(c.enable_debug_command), set: |c, v| {
-        c.enable_debug_command = match v.to_ascii_lowercase().as_str() {
+    // `local` allows DEBUG like `yes` (clients are not told apart by address here) but is
+    // shown as given, so its spelling is kept beside the field.
+    param!("enable-debug-command", false, false, get: |c| {
+        match c.passive.get("enable-debug-command") {
+            Some(text) if c.enable_debug_command => text.clone(),
+            _ => yes_no(c.enable_debug_command),
+        }
+    }, set: |c, v| {
+        let word = v.to_ascii_lowercase();
+        c.enable_debug_command = match word.as_str() {
             "yes" | "local" => true,
             "no" => false,
             _ => return Err("argument(s) must be one of the following: no, yes, local".to_owned()),
         };
+        c.passive.insert("enable-debug-command", word);
         Ok(())
     }),
     param!("hash-max-listpack-entries", true, false, get: |c| c.encodings.hash_max_listpack_entries.to_string(), set: |c, v| {
