@@ -586,7 +586,7 @@ fn stringmatch_test() {
         seed ^= seed << 17;
         seed
     };
-    for _ in 0..100_000 {
+    for _ in 0..20_000 {
         let mut gen = |max: u64| -> Vec<u8> {
             let len = next() % max;
             (0..len)
