@@ -11,6 +11,8 @@
 //! - `codegen [--check] [--specs DIR]`: regenerate the command table from Valkey's JSON command
 //!   specs (default DIR `../shared/valkey-commands`); `--check` fails if the committed table is
 //!   stale.
+//! - `compat [options]`: Valkey's own Tcl test suite against ferrokey and valkey-server, a
+//!   per-file table side by side (`compat.rs`); `ci` runs its ratchet (`--baseline-check`).
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,7 @@ use std::time::Instant;
 
 mod bench;
 mod codegen;
+mod compat;
 mod smoke;
 mod tools;
 
@@ -43,10 +46,12 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz_cmd(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("codegen") => codegen::codegen(&args[1..]),
+        Some("compat") => compat::compat(&args[1..]),
         _ => {
             eprintln!(
                 "usage: cargo xtask <ci | test | loom | fuzz <target> [--secs N] \
-                 | bench [--smoke | --micro | options] | codegen [--check] [--specs DIR]>"
+                 | bench [--smoke | --micro | options] | codegen [--check] [--specs DIR] \
+                 | compat [options]>"
             );
             eprintln!("fuzz targets: {}", FUZZ_TARGETS.join(", "));
             return ExitCode::from(2);
@@ -119,6 +124,8 @@ fn ci() -> Result {
     ]);
     run("engine with mimalloc", mimalloc)?;
     test()?;
+    // Valkey's test suite: no file may pass fewer tests than its committed baseline.
+    compat::ci_ratchet()?;
     loom()?;
     fuzz_smoke()?;
     eprintln!(
