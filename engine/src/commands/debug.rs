@@ -193,8 +193,9 @@ fn debug(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 /// stall a multi-threaded server's unrelated clients.
 ///
 /// Inside MULTI/EXEC the transaction holds its shard locks and cannot park, so the thread
-/// really sleeps there: the suite sleeps inside transactions to let time pass between their
-/// commands (a TTL running out before the commands after it).
+/// really sleeps there: the suite sleeps inside transactions to let time pass before the
+/// clients the transaction fed are served. A transaction with DEBUG in it locks every shard,
+/// so there the whole keyspace waits, as all of Valkey does.
 fn sleep(ctx: &mut Ctx<'_>, arg: &[u8]) {
     // C's strtod: the longest numeric prefix, 0 when there is none.
     let secs = leading_f64(arg);
