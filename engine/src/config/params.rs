@@ -196,7 +196,7 @@ pub static PARAMS: &[Param] = &[
         parts.join(" ")
     }, set: |c, v| {
         let words: Vec<&str> = v.split_whitespace().collect();
-        if words.is_empty() || words.len() % 4 != 0 {
+        if words.len() % 4 != 0 {
             return Err("Wrong number of arguments in buffer limit configuration.".to_owned());
         }
         let mut limits = c.output_limits;

@@ -14,9 +14,19 @@ const U32_MAX: i64 = u32::MAX as i64;
 const I64_MAX: u64 = i64::MAX as u64;
 const MUT: bool = true;
 const IMM: bool = false;
-/// CONFIG REWRITE quotes the value of a special parameter (it is free text).
-const QUOTED: bool = true;
-const RAW: bool = false;
+/// How CONFIG REWRITE writes a special parameter's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fmt {
+    /// Free text, quoted.
+    Quoted,
+    /// As CONFIG GET prints it.
+    Raw,
+    /// Bytes, with Valkey's largest exact unit.
+    Memory,
+}
+const QUOTED: Fmt = Fmt::Quoted;
+const RAW: Fmt = Fmt::Raw;
+const MEMORY: Fmt = Fmt::Memory;
 
 /// How a passive parameter's text is checked and normalised.
 #[derive(Debug)]
@@ -33,9 +43,9 @@ pub enum Kind {
     Flags(&'static [&'static str]),
     /// Any text.
     Str,
-    /// Checked by its own function, which returns the text to store; true when the value is
-    /// free text (quoted by CONFIG REWRITE).
-    Special(fn(&str) -> Result<String, String>, bool),
+    /// Checked by its own function, which returns the text to store; written by CONFIG
+    /// REWRITE as the [`Fmt`] says.
+    Special(fn(&str) -> Result<String, String>, Fmt),
 }
 
 impl Kind {
@@ -66,12 +76,12 @@ impl Kind {
 
     /// Whether CONFIG REWRITE writes the value with a memory unit (`64mb`).
     pub fn is_memory(&self) -> bool {
-        matches!(self, Memory(..))
+        matches!(self, Memory(..) | Special(_, Fmt::Memory))
     }
 
     /// Whether CONFIG REWRITE quotes the value (free text, as Valkey's `sdscatrepr`).
     pub fn is_text(&self) -> bool {
-        matches!(self, Str | Special(_, true))
+        matches!(self, Str | Special(_, Fmt::Quoted))
     }
 }
 
@@ -119,7 +129,7 @@ pub static PASSIVE: &[Param] = &[
     p!("active-defrag-threshold-lower", Int(0, 1000), "10", MUT),
     p!("active-defrag-threshold-upper", Int(0, 1000), "100", MUT),
     p!("active-expire-effort", Int(1, 10), "1", MUT),
-    p!("activedefrag", Bool, "no", MUT),
+    p!("activedefrag", Special(activedefrag, RAW), "no", MUT),
     p!("activerehashing", Bool, "yes", MUT),
     p!("always-show-logo", Bool, "no", IMM),
     p!("aof-disable-auto-gc", Bool, "no", MUT, hidden),
@@ -389,9 +399,14 @@ pub static PASSIVE: &[Param] = &[
     p!("rdbcompression", Bool, "yes", MUT),
     p!("rdma-bind", Special(rdma_bind, QUOTED), "", MUT),
     p!("rdma-completion-vector", Int(-1, 1024), "-1", IMM),
-    p!("rdma-port", Int(0, 65535), "0", MUT),
+    p!("rdma-port", Special(rdma_port, RAW), "0", MUT),
     p!("rdma-rx-size", Int(65536, 16777216), "1048576", IMM),
-    p!("repl-backlog-size", Memory(1, I64_MAX), "10485760", MUT),
+    p!(
+        "repl-backlog-size",
+        Special(repl_backlog_size, MEMORY),
+        "10485760",
+        MUT
+    ),
     p!("repl-backlog-ttl", Int(0, i64::MAX), "3600", MUT),
     p!("repl-disable-tcp-nodelay", Bool, "no", MUT),
     p!(
@@ -435,7 +450,7 @@ pub static PASSIVE: &[Param] = &[
     p!("shutdown-timeout", Int(0, I32_MAX), "10", MUT),
     p!(
         "slot-migration-max-failover-repl-bytes",
-        Memory(0, u64::MAX),
+        Special(signed_memory, MEMORY),
         "0",
         MUT
     ),
@@ -541,6 +556,15 @@ fn cluster_config_file(v: &str) -> Result<String, String> {
         return Err("cluster-config-file can't be empty".to_owned());
     }
     Ok(v.to_owned())
+}
+
+/// ferrokey has no active defragmentation; it answers as a Valkey built without jemalloc
+/// does (the reference build), word for word, since test suites match that text.
+fn activedefrag(v: &str) -> Result<String, String> {
+    if yes(v)? {
+        return Err("Active defragmentation cannot be enabled: it requires a server compiled with a modified Jemalloc like the one shipped by default with the source distribution".to_owned());
+    }
+    Ok("no".to_owned())
 }
 
 /// Refused rather than stored: a server that says it is a cluster node and is not would
@@ -664,6 +688,38 @@ fn proc_title(v: &str) -> Result<String, String> {
 /// ferrokey is built without RDMA, as the reference build is: every value is refused.
 fn rdma_bind(_: &str) -> Result<String, String> {
     Err("No RDMA building support.".to_owned())
+}
+
+/// A replication backlog is at least 16 KiB: smaller values are raised, as Valkey's CONFIG
+/// SET does (Valkey keeps a smaller value given at start-up; ferrokey raises it there too).
+fn repl_backlog_size(v: &str) -> Result<String, String> {
+    let bytes: u64 = Memory(1, I64_MAX).parse(v)?.parse().unwrap_or(0);
+    Ok(bytes.max(16 * 1024).to_string())
+}
+
+/// A memory value that may be -1 (off): a leading `-` reads a plain integer, anything else a
+/// memory value taken as a signed 64-bit number (so 2^64-1 reads as -1, as in Valkey).
+fn signed_memory(v: &str) -> Result<String, String> {
+    let n = if v.starts_with('-') {
+        resp::int::parse_i64(v.as_bytes()).ok_or("argument must be a memory value")?
+    } else {
+        memory(v).ok_or("argument must be a memory value")? as i64
+    };
+    if n < -1 {
+        return Err(format!(
+            "argument must be between -1 and {} inclusive",
+            i64::MAX
+        ));
+    }
+    Ok(n.to_string())
+}
+
+/// Port 0 (off) is the only one a build without RDMA takes.
+fn rdma_port(v: &str) -> Result<String, String> {
+    match int_in(v, 0, 65535)? {
+        0 => Ok("0".to_owned()),
+        _ => Err("No RDMA building support.".to_owned()),
+    }
 }
 
 /// `maxmemory-clients`: bytes, or a percentage of maxmemory (`10%`, at most 100).
