@@ -157,4 +157,62 @@ mod tests {
             r#"5.000000 [3 unix:/tmp/s] "auth" "(redacted)""#
         );
     }
+
+    use crate::sync::Arc;
+    use crate::{Config, Connection, Server};
+
+    /// Sends `input` and returns what came out (replies and pushed lines).
+    fn talk(c: &mut Connection, input: &str, now_us: u64) -> String {
+        c.receive(input.as_bytes(), now_us);
+        let mut out = Vec::new();
+        c.take_output(&mut out);
+        c.output_written();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Moves pushed lines into the output, as the runtime does when the waker fires.
+    fn pushed(c: &mut Connection, now_us: u64) -> String {
+        let waker = std::task::Waker::noop();
+        let _ = c.poll_ready(&mut std::task::Context::from_waker(waker), now_us);
+        talk(c, "", now_us)
+    }
+
+    #[test]
+    fn monitor_sees_other_clients_commands_but_not_admin_ones() {
+        let server = Arc::new(Server::new(Config::default()));
+        let mut m = Connection::new(server.clone());
+        let mut c = Connection::new(server.clone());
+        assert!(!server.monitors.active());
+        assert_eq!(talk(&mut m, "MONITOR\r\n", 1_000_000), "+OK\r\n");
+        // A second MONITOR is ignored without a reply, as Valkey does.
+        assert_eq!(talk(&mut m, "MONITOR\r\n", 1_000_000), "");
+        talk(
+            &mut c,
+            "SET k \"a b\"\r\nCONFIG GET port\r\nGET\r\nSELECT 2\r\nAUTH pw\r\n",
+            2_000_001,
+        );
+        talk(
+            &mut c,
+            "MULTI\r\nSET x 1\r\nEXEC\r\nSLOWLOG LEN\r\n",
+            3_000_000,
+        );
+        assert_eq!(
+            pushed(&mut m, 3_000_000),
+            concat!(
+                "+2.000001 [0 ] \"SET\" \"k\" \"a b\"\r\n",
+                "+2.000001 [2 ] \"SELECT\" \"2\"\r\n",
+                "+2.000001 [2 ] \"AUTH\" \"(redacted)\"\r\n",
+                "+3.000000 [2 ] \"MULTI\"\r\n",
+                "+3.000000 [2 ] \"SET\" \"x\" \"1\"\r\n",
+                "+3.000000 [2 ] \"EXEC\"\r\n",
+            )
+        );
+        // RESET leaves monitor mode; so does closing.
+        talk(&mut m, "RESET\r\n", 4_000_000);
+        assert!(!server.monitors.active());
+        talk(&mut m, "MONITOR\r\n", 4_000_000);
+        assert!(server.monitors.active());
+        drop(m);
+        assert!(!server.monitors.active());
+    }
 }

@@ -427,4 +427,86 @@ mod tests {
         );
         assert_eq!(show(&[b"get", b"auth"]), ["get", "auth"]);
     }
+
+    use crate::sync::Arc;
+    use crate::{Config, Connection, Server};
+
+    fn talk(c: &mut Connection, input: &str, now_us: u64) -> String {
+        c.receive(input.as_bytes(), now_us);
+        let mut out = Vec::new();
+        c.take_output(&mut out);
+        c.output_written();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn logged(server: &Server) -> Vec<String> {
+        server
+            .slowlog
+            .newest(None)
+            .iter()
+            .map(|e| {
+                let argv: Vec<String> = e
+                    .argv
+                    .iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect();
+                argv.join(" ")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn logs_what_ran_blocked_commands_when_they_end_and_debug_sleep_with_its_time() {
+        let config = Config {
+            slowlog_log_slower_than: 0,
+            enable_debug_command: true,
+            ..Config::default()
+        };
+        fn monotonic_us() -> u64 {
+            static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+            START
+                .get_or_init(std::time::Instant::now)
+                .elapsed()
+                .as_micros() as u64
+        }
+        let server = Arc::new(Server::new(config).with_probes(crate::Probes {
+            monotonic_us: Some(monotonic_us),
+            ..Default::default()
+        }));
+        let mut c = Connection::new(server.clone());
+        let mut b = Connection::new(server.clone());
+        talk(
+            &mut c,
+            "SET k v\r\nGET\r\nMULTI\r\nINCR n\r\nEXEC\r\n",
+            1_000_000,
+        );
+        assert_eq!(logged(&server), ["INCR n", "MULTI", "SET k v"]);
+        server.slowlog.reset();
+        // Blocked: nothing yet; served: logged once, with its run time only.
+        talk(&mut b, "BLPOP l 0\r\n", 1_000_000);
+        assert!(logged(&server).is_empty());
+        talk(&mut c, "LPUSH l x\r\n", 9_000_000);
+        assert_eq!(logged(&server), ["LPUSH l x"]);
+        let waker = std::task::Waker::noop();
+        let _ = b.poll_ready(&mut std::task::Context::from_waker(waker), 9_000_000);
+        assert_eq!(logged(&server), ["BLPOP l 0", "LPUSH l x"]);
+        assert!(server.slowlog.newest(Some(1))[0].duration_us < 1_000_000);
+        // DEBUG SLEEP counts the time it sleeps: out of a transaction the connection is
+        // parked (the thread goes on), inside one the thread sleeps.
+        server.slowlog.reset();
+        talk(
+            &mut c,
+            "CONFIG SET slowlog-log-slower-than 100000\r\n",
+            10_000_000,
+        );
+        talk(&mut c, "DEBUG SLEEP 0.2\r\n", 10_000_000);
+        c.handle_timeout(10_200_000);
+        talk(&mut c, "MULTI\r\nDEBUG SLEEP 0.3\r\nEXEC\r\n", 11_000_000);
+        let entries = server.slowlog.newest(None);
+        assert_eq!(entries.len(), 2, "{entries:?}");
+        assert!(entries[0].duration_us >= 300_000, "{entries:?}");
+        assert!(entries[1].duration_us >= 200_000, "{entries:?}");
+        assert_eq!(entries[0].argv, [&b"DEBUG"[..], b"SLEEP", b"0.3"]);
+        assert_eq!(entries[1].time, 10);
+    }
 }
