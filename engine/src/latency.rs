@@ -179,6 +179,39 @@ pub fn cumulative(hist: &[u64; HIST_SLOTS]) -> Vec<(u64, u64)> {
     out
 }
 
+/// The latency in microseconds below which `percentile` % of the calls fell (INFO
+/// latencystats' `p50=…`), or `None` without calls. Valkey reads it from its finer
+/// HdrHistogram; here it is the upper end of the power-of-two bucket holding that call, so
+/// it can read up to twice Valkey's figure.
+pub fn percentile_usec(hist: &[u64; HIST_SLOTS], percentile: f64) -> Option<f64> {
+    let total: u64 = hist.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    let wanted = ((percentile.min(100.0) / 100.0 * total as f64 + 0.5) as u64).max(1);
+    let mut seen = 0;
+    for (slot, n) in hist.iter().enumerate() {
+        seen += n;
+        if seen >= wanted {
+            if slot == HIST_SLOTS - 1 {
+                return Some(1_000_000.0);
+            }
+            let k = FIRST_POWER + slot as u32;
+            let ns = if percentile == 0.0 {
+                if slot == 0 {
+                    0
+                } else {
+                    (1u64 << (k - 1)) + (1u64 << (k - 8))
+                }
+            } else {
+                (1u64 << k) + (1u64 << (k - 7)) - 1
+            };
+            return Some(ns as f64 / 1000.0);
+        }
+    }
+    None
+}
+
 /// LATENCY GRAPH's text for `event`: header, ruler and an 80-column, 4-row sparkline of
 /// the samples labelled with how long ago each happened.
 pub fn graph(event: &str, series: &Series, now_s: u64) -> String {
@@ -405,6 +438,19 @@ mod tests {
         h[histogram_slot(40)] += 1;
         h[HIST_SLOTS - 1] += 5;
         assert_eq!(cumulative(&h), vec![(1, 2), (66, 3)]);
+    }
+
+    #[test]
+    fn percentiles_read_bucket_bounds() {
+        let mut h = [0u64; HIST_SLOTS];
+        assert_eq!(percentile_usec(&h, 50.0), None);
+        h[histogram_slot(3)] += 9;
+        h[histogram_slot(30)] += 1;
+        assert_eq!(percentile_usec(&h, 50.0), Some(4.127));
+        assert_eq!(percentile_usec(&h, 90.0), Some(4.127));
+        assert_eq!(percentile_usec(&h, 99.0), Some(33.023));
+        assert_eq!(percentile_usec(&h, 100.0), Some(33.023));
+        assert_eq!(percentile_usec(&h, 0.0), Some(2.064));
     }
 
     #[test]
