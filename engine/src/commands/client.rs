@@ -47,8 +47,8 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
     })
 }
 
-/// Valkey 9.1's `CLIENT HELP`, less the subcommands ferrokey does not serve yet (CAPA, PAUSE,
-/// UNPAUSE, IMPORT-SOURCE).
+/// Valkey 9.1's `CLIENT HELP`, less the subcommands ferrokey does not serve yet (CAPA,
+/// IMPORT-SOURCE).
 const HELP: &[&str] = &[
     "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "CACHING (YES|NO)",
@@ -127,6 +127,10 @@ const HELP: &[&str] = &[
     "      Return connections currently with the specified capa.",
     "    * IP <ip>",
     "      Return connections made from the specified ip.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
     "REPLY (ON|OFF|SKIP)",
     "    Control the replies sent to the current connection.",
     "SETNAME <name>",

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 
 use super::{Args, CmdError, Ctx, Handler};
 use crate::keyspace::SHARDS;
+use crate::pause::PauseMode;
 use crate::pubsub::Kind;
 
 pub(super) fn handler(name: &str) -> Option<Handler> {
@@ -126,14 +127,26 @@ fn clients(ctx: &Ctx<'_>, t: &mut String) {
     let all = ctx.server.clients.all();
     let count = |f: fn(&crate::clients::ClientHandle) -> bool| all.iter().filter(|h| f(h)).count();
     let (blocking_keys, watched_keys) = blocking_and_watched_keys(ctx);
-    // No cluster bus, no stream reads (the only blocking that ends when a key goes away), and
-    // no CLIENT PAUSE yet.
+    // CLIENT PAUSE is the only reason ferrokey pauses (no failover, and shutdown does not wait
+    // for replicas).
+    let (reason, actions, left_ms) = match ctx.server.pause.current(ctx.now_ms) {
+        Some((mode, end)) => (
+            "client_pause",
+            match mode {
+                PauseMode::Write => "write",
+                PauseMode::All => "all",
+            },
+            end - ctx.now_ms,
+        ),
+        None => ("none", "none", 0),
+    };
+    // No cluster bus, and no stream reads (the only blocking that ends when a key goes away).
     let _ = write!(
         t,
         "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nblocked_clients:{}\r\n\
          tracking_clients:{}\r\npubsub_clients:{}\r\nwatching_clients:{}\r\ntotal_watched_keys:{watched_keys}\r\n\
-         total_blocking_keys:{blocking_keys}\r\ntotal_blocking_keys_on_nokey:0\r\npaused_reason:none\r\n\
-         paused_actions:none\r\npaused_timeout_milliseconds:0\r\n",
+         total_blocking_keys:{blocking_keys}\r\ntotal_blocking_keys_on_nokey:0\r\npaused_reason:{reason}\r\n\
+         paused_actions:{actions}\r\npaused_timeout_milliseconds:{left_ms}\r\n",
         all.len(),
         ctx.config.maxclients,
         count(|h| crate::sync::lock(&h.blocked).is_some() || h.paused.load(crate::sync::Ordering::Relaxed)),
@@ -458,6 +471,34 @@ mod tests {
         ] {
             assert!(text.contains(field), "missing {field:?} in {text}");
         }
+    }
+
+    // Valkey 9.1.2 during `CLIENT PAUSE 100000 WRITE`: client_pause, write, the time left.
+    #[test]
+    fn pause_state_is_reported() {
+        let mut c = Connection::new(Arc::new(Server::new(Config::default())));
+        let mut talk = |input: &str, now_us: u64| {
+            c.receive(input.as_bytes(), now_us);
+            let mut out = Vec::new();
+            c.take_output(&mut out);
+            String::from_utf8(out).unwrap()
+        };
+        talk("CLIENT PAUSE 100000 WRITE\r\n", T0);
+        let text = talk("INFO clients\r\n", T0 + 17_000);
+        assert!(
+            text.contains(
+                "paused_reason:client_pause\r\npaused_actions:write\r\npaused_timeout_milliseconds:99983\r\n"
+            ),
+            "{text}"
+        );
+        talk("CLIENT UNPAUSE\r\n", T0 + 20_000);
+        let text = talk("INFO clients\r\n", T0 + 20_000);
+        assert!(
+            text.contains(
+                "paused_reason:none\r\npaused_actions:none\r\npaused_timeout_milliseconds:0\r\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
