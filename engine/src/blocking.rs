@@ -264,13 +264,16 @@ impl Queues {
 pub fn serve_ready(shard: &mut Shard, now_ms: u64) {
     // Taken out while serving: the serve steps write the same keys, which must not re-mark.
     let mut queues = std::mem::take(shard.waiters_mut());
-    while let Some(key) = queues.ready.pop() {
+    // In the order the keys were written, as Valkey serves its ready keys.
+    let ready = std::mem::take(&mut queues.ready);
+    for key in ready {
         while let Some(waiter) = queues.by_key.get(&key).and_then(|q| q.front()).cloned() {
             let outcome = if waiter.is_waiting() {
                 (waiter.serve)(shard, &key, &waiter, now_ms)
             } else {
                 Serve::Lost
             };
+            let rerun = matches!(outcome, Serve::Retry);
             match outcome {
                 Serve::Empty => break,
                 Serve::Lost => {}
@@ -285,6 +288,11 @@ pub fn serve_ready(shard: &mut Shard, now_ms: u64) {
                 if q.is_empty() {
                     queues.by_key.remove(&key);
                 }
+            }
+            if rerun {
+                // One rerun at a time: its write to the key (or its failure) serves the next
+                // waiter, so waiters keep their order instead of racing for the element.
+                break;
             }
         }
     }

@@ -511,6 +511,9 @@ fn lmove_locked(
     }
     if let Some(e) = guards.get_mut(Db::shard_of(dst)).get(dst, now) {
         if !matches!(e.value, crate::value::Value::List(_)) {
+            // The source keeps its elements: the next client blocked on it gets its turn
+            // (a served BLMOVE reruns here; Valkey then serves the next waiter).
+            guards.get_mut(Db::shard_of(src)).waiters_mut().touched(src);
             return Err(CmdError::WrongType);
         }
     }

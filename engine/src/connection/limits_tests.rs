@@ -370,3 +370,31 @@ fn a_panicking_command_closes_only_its_connection() {
     let mut b = Connection::new(s);
     assert_eq!(talk(&mut b, "GET k\r\nDEBUG PANIC x\r\n", T0), "$1\r\nv\r\n-ERR unknown subcommand or wrong number of arguments for 'PANIC'. Try DEBUG HELP.\r\n");
 }
+
+/// Valkey 9.1.2 (its suite's "BRPOPLPUSH with multiple blocked clients"): the first waiter's
+/// destination is of the wrong type, so it gets WRONGTYPE and the element goes to the second,
+/// whichever of the two clients' threads runs first.
+#[test]
+fn blocked_moves_are_served_in_order_when_the_first_fails() {
+    let s = server(crate::Config::default());
+    let (mut a, mut b) = (Connection::new(s.clone()), Connection::new(s.clone()));
+    let mut w = Connection::new(s.clone());
+    talk(&mut w, "SET {t}d1 nolist\r\n", T0);
+    a.receive(b"BRPOPLPUSH {t}s {t}d1 0\r\n", T0);
+    b.receive(b"BRPOPLPUSH {t}s {t}d2 0\r\n", T0);
+    assert_eq!(talk(&mut w, "LPUSH {t}s foo\r\n", T0), ":1\r\n");
+    // The second waiter's turn comes only after the first has run.
+    b.handle_timeout(T0);
+    assert_eq!(out(&mut b), "");
+    a.handle_timeout(T0);
+    assert_eq!(
+        out(&mut a),
+        "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+    );
+    b.handle_timeout(T0);
+    assert_eq!(out(&mut b), "$3\r\nfoo\r\n");
+    assert_eq!(
+        talk(&mut w, "LRANGE {t}d2 0 -1\r\nEXISTS {t}s\r\n", T0),
+        "*1\r\n$3\r\nfoo\r\n:0\r\n"
+    );
+}
