@@ -90,7 +90,8 @@ fn deliver(server: &Server, config: &Config, client: &ClientState, argv: &[&[u8]
         addr.clone()
     };
     let line = line(now_us, client.db, &origin, argv);
-    let limit = config.output_limits[1].hard;
+    // Valkey holds monitors to the normal class's limits, not the replicas'.
+    let limit = config.output_limits[0].hard;
     for m in lock_read(&server.monitors.list).iter() {
         m.mailbox.deliver(limit, |w| w.simple(&line));
         m.wake();
@@ -205,6 +206,15 @@ mod tests {
                 "+3.000000 [2 ] \"MULTI\"\r\n",
                 "+3.000000 [2 ] \"SET\" \"x\" \"1\"\r\n",
                 "+3.000000 [2 ] \"EXEC\"\r\n",
+            )
+        );
+        // The monitor itself is kept off the keyspace, as Valkey's replicas are.
+        assert_eq!(
+            talk(&mut m, "GET k\r\nPING\r\n", 3_500_000),
+            concat!(
+                "-ERR Replica can't interact with the keyspace\r\n+PONG\r\n",
+                // A monitor sees its own commands too.
+                "+3.500000 [0 ] \"PING\"\r\n"
             )
         );
         // RESET leaves monitor mode; so does closing.

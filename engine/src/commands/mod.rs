@@ -291,6 +291,15 @@ fn resolve(
     if !table::arity_ok(spec, args.len()) {
         return Err(CmdError::WrongArity(spec.name));
     }
+    // A MONITOR client is a replica to Valkey, kept off the keyspace.
+    if spec.flags & (table::flags::READONLY | table::flags::WRITE | table::flags::MAY_REPLICATE)
+        != 0
+        && ctx.server.monitors.contains(ctx.client.id)
+    {
+        return Err(CmdError::Other(
+            "ERR Replica can't interact with the keyspace",
+        ));
+    }
     if ctx.client.proto == resp::Protocol::Resp2
         && ctx.client.subs.any()
         && !pubsub::allowed_while_subscribed(spec.name)
