@@ -143,10 +143,10 @@ fn watch(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         }
         let mut shard = ctx.db().lock_key(key);
         // A key already expired when watched does not fail EXEC by being found expired.
-        let expired = shard.is_expired(key, ctx.now_ms);
-        shard.watches_mut().add(key, &ctx.client.watch.dirty);
+        let stale = shard.is_expired(key, ctx.now_ms);
+        shard.watches_mut().add(key, &ctx.client.watch.dirty, stale);
         drop(shard);
-        ctx.client.watch.keys.push((db, key.to_vec(), expired));
+        ctx.client.watch.keys.push((db, key.to_vec()));
     }
     let n = ctx.client.watch.keys.len();
     ctx.client.handle.watching.store(n, Ordering::Relaxed);
@@ -171,8 +171,9 @@ fn unwatch_all(ctx: &mut Ctx<'_>) {
 fn watch_failed(ctx: &Ctx<'_>) -> bool {
     let w: &ClientWatches = &ctx.client.watch;
     w.dirty.load(Ordering::Acquire)
-        || w.keys.iter().any(|(db, key, expired_before)| {
-            !expired_before && ctx.db_at(*db).lock_key(key).is_expired(key, ctx.now_ms)
+        || w.keys.iter().any(|(db, key)| {
+            let mut shard = ctx.db_at(*db).lock_key(key);
+            !shard.watches_mut().stale(key, &w.dirty) && shard.is_expired(key, ctx.now_ms)
         })
 }
 
@@ -242,7 +243,7 @@ fn exec(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
         ));
     }
     let mut plan = LockPlan::new(ctx.server.dbs().len());
-    for (db, key, _) in &ctx.client.watch.keys {
+    for (db, key) in &ctx.client.watch.keys {
         plan.add_key(*db, key);
     }
     for q in &multi.queued {

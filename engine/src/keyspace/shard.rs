@@ -10,7 +10,7 @@ use super::locks::BeforeUnlock;
 use crate::blocking::Queues;
 use crate::notify::{self, class};
 use crate::value::Value;
-use crate::watch::Watches;
+use crate::watch::{Presence, Watches};
 
 /// A key's value and deadline.
 #[derive(Clone, Debug, PartialEq)]
@@ -86,6 +86,15 @@ impl Drop for CommandScope {
         KEEP_EXPIRED.set(self.keep_expired);
         NOW_S.set(self.now_s);
         NOW_MS.set(self.now_ms);
+    }
+}
+
+/// Whether `key` is in `dict`, and live at `now_ms` (WATCH's view of FLUSHDB and SWAPDB).
+fn presence(dict: &Dict<Entry>, key: &[u8], now_ms: u64) -> Presence {
+    match dict.peek(key) {
+        None => Presence::Absent,
+        Some(e) if e.expired(now_ms) => Presence::Stale,
+        Some(_) => Presence::Live,
     }
 }
 
@@ -186,7 +195,9 @@ impl Shard {
     /// [`Shard::set_expire`] so the expiry set stays in step.
     pub fn get_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Entry> {
         self.waiters.touched(key);
-        self.watches.touch(key);
+        let dict = &self.dict;
+        self.watches
+            .touch(key, || dict.peek(key).is_some_and(|e| !e.expired(now_ms)));
         self.lookup(key, now_ms, true, false)
     }
 
@@ -205,10 +216,15 @@ impl Shard {
     /// with their database: watchers of a key present on either side fail, and waiters are
     /// served if their key now has something.
     pub fn swap_data(&mut self, other: &mut Shard) {
-        let (mine, theirs) = (&self.dict, &other.dict);
-        let present = |k: &[u8]| mine.peek(k).is_some() || theirs.peek(k).is_some();
-        self.watches.touch_where(present);
-        other.watches.touch_where(present);
+        let (mine, theirs, now_ms) = (&self.dict, &other.dict, NOW_MS.get());
+        self.watches.touch_replaced(
+            |k| presence(mine, k, now_ms),
+            |k| presence(theirs, k, now_ms),
+        );
+        other.watches.touch_replaced(
+            |k| presence(theirs, k, now_ms),
+            |k| presence(mine, k, now_ms),
+        );
         std::mem::swap(&mut self.dict, &mut other.dict);
         std::mem::swap(&mut self.volatile, &mut other.volatile);
         std::mem::swap(&mut self.expire_cursor, &mut other.expire_cursor);
@@ -282,7 +298,7 @@ impl Shard {
     /// Stores `entry` under `key`, replacing any previous value and TTL.
     pub fn insert(&mut self, key: &[u8], mut entry: Entry) -> Option<Entry> {
         self.waiters.touched(key);
-        self.watches.touch(key);
+        self.watches.touch(key, || true);
         entry.atime = self.clock_s.max(NOW_S.get());
         let volatile = entry.expire_at != 0;
         let old = self.dict.insert(key, entry);
@@ -321,7 +337,7 @@ impl Shard {
     /// Removes `key` (live or not); returns its entry.
     pub fn remove(&mut self, key: &[u8]) -> Option<Entry> {
         let old = self.dict.remove(key)?;
-        self.watches.touch(key);
+        self.watches.touch(key, || false);
         if old.expire_at != 0 {
             self.volatile.remove(key);
         }
@@ -337,7 +353,7 @@ impl Shard {
         let before = std::mem::replace(&mut entry.expire_at, at);
         // Clearing a deadline that was not there (PERSIST) changes nothing.
         if before != 0 || at != 0 {
-            self.watches.touch(key);
+            self.watches.touch(key, || true);
         }
         match (before != 0, at != 0) {
             (false, true) => {
@@ -353,8 +369,9 @@ impl Shard {
 
     /// Removes every key.
     pub fn clear(&mut self) {
-        let dict = &self.dict;
-        self.watches.touch_where(|k| dict.peek(k).is_some());
+        let (dict, now_ms) = (&self.dict, NOW_MS.get());
+        self.watches
+            .touch_replaced(|k| presence(dict, k, now_ms), |_| Presence::Absent);
         self.dict.clear();
         self.volatile.clear();
         self.expire_cursor = 0;
