@@ -37,14 +37,31 @@ fn del(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let keys = args.from(1);
     let mut guards = ctx.db().lock_keys(args.keys());
     let mut n = 0;
+    // Large values are freed once the shards are released (see `lazyfree`); inside EXEC the
+    // transaction still holds them until it ends.
+    let mut large = Vec::new();
     for k in keys {
         let shard = guards.get_mut(Db::shard_of(k));
-        if shard.contains(k, ctx.now_ms) && shard.remove(k).is_some() {
+        if !shard.contains(k, ctx.now_ms) {
+            continue;
+        }
+        if let Some(old) = shard.remove(k) {
+            if crate::lazyfree::worth_it(&old.value) {
+                large.push(old);
+            }
             ctx.notify(class::GENERIC, "del", k);
             n += 1;
         }
     }
     drop(guards);
+    // UNLINK always frees lazily, DEL under `lazyfree-lazy-user-del yes` (Valkey's default);
+    // otherwise the values are just dropped, uncounted.
+    if !large.is_empty()
+        && (args.is(0, "unlink") || ctx.config.passive_bool("lazyfree-lazy-user-del"))
+    {
+        let objects = large.len() as u64;
+        ctx.server.lazyfree.free(large, objects);
+    }
     ctx.out.integer(n as i64);
     Ok(())
 }
@@ -119,15 +136,14 @@ fn scan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let budget = count.saturating_mul(10);
     let next = loop {
         let mut guard = ctx.db().lock_one(shard);
-        inner = guard.scan(inner, ctx.now_ms, |k, e| {
+        // As in Valkey, only keys that pass MATCH and TYPE are checked for expiry (and
+        // reclaimed when expired); the others are just skipped.
+        let wanted = |k: &[u8], e: &crate::keyspace::Entry| {
             visited += 1;
-            let type_ok =
-                type_filter.is_none_or(|t| t.eq_ignore_ascii_case(e.value.type_name().as_bytes()));
-            let match_ok = pattern.is_none_or(|p| crate::glob::glob_match(p, k));
-            if type_ok && match_ok {
-                found.push(k.to_vec());
-            }
-        });
+            type_filter.is_none_or(|t| t.eq_ignore_ascii_case(e.value.type_name().as_bytes()))
+                && pattern.is_none_or(|p| crate::glob::glob_match(p, k))
+        };
+        inner = guard.scan(inner, ctx.now_ms, wanted, |k, _| found.push(k.to_vec()));
         drop(guard);
         if inner == 0 {
             shard += 1;
@@ -147,15 +163,17 @@ fn scan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
 }
 
 /// What a SCAN-family command scans; it decides where the options start and which of
-/// NOVALUES and TYPE are accepted.
+/// TYPE, NOVALUES and NOSCORES are accepted.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Scanned {
     /// SCAN: the keyspace (TYPE allowed).
     Keys,
     /// HSCAN (NOVALUES allowed).
     Hash,
-    /// SSCAN and ZSCAN.
-    Members,
+    /// SSCAN.
+    Set,
+    /// ZSCAN (NOSCORES allowed).
+    SortedSet,
 }
 
 /// The parsed options of SCAN, HSCAN, SSCAN and ZSCAN.
@@ -164,6 +182,8 @@ pub(super) struct ScanOptions<'a> {
     pub count: usize,
     /// MATCH; `None` for no pattern or `*`.
     pub pattern: Option<&'a [u8]>,
+    /// NOSCORES (ZSCAN only).
+    pub noscores: bool,
     /// NOVALUES (HSCAN only).
     pub novalues: bool,
     /// TYPE (SCAN only).
@@ -180,6 +200,7 @@ pub(super) fn scan_options<'a>(
         count: 10,
         pattern: None,
         novalues: false,
+        noscores: false,
         type_name: None,
     };
     let mut i = if scanned == Scanned::Keys { 2 } else { 3 };
@@ -208,13 +229,21 @@ pub(super) fn scan_options<'a>(
             }
             o.type_name = Some(name);
             i += 2;
-        } else if scanned != Scanned::Keys && args.is(i, "novalues") {
+        } else if args.is(i, "novalues") {
             if scanned != Scanned::Hash {
                 return Err(CmdError::Other(
                     "ERR NOVALUES option can only be used in HSCAN",
                 ));
             }
             o.novalues = true;
+            i += 1;
+        } else if args.is(i, "noscores") {
+            if scanned != Scanned::SortedSet {
+                return Err(CmdError::Other(
+                    "ERR NOSCORES option can only be used in ZSCAN",
+                ));
+            }
+            o.noscores = true;
             i += 1;
         } else {
             return Err(CmdError::Syntax);
@@ -425,27 +454,50 @@ fn dbsize(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// `[SYNC | ASYNC]`: both free memory before replying here (there is no lazy-free thread yet).
-fn flush_mode(args: &Args<'_>) -> Result<(), CmdError> {
+/// `[SYNC | ASYNC]`: true when the flush is lazy (ASYNC, or neither under
+/// `lazyfree-lazy-user-flush yes`, Valkey's default).
+fn flush_mode(ctx: &Ctx<'_>, args: &Args<'_>) -> Result<bool, CmdError> {
     match args.len() {
-        1 => Ok(()),
-        2 if args.is(1, "sync") || args.is(1, "async") => Ok(()),
+        1 => Ok(ctx.config.passive_bool("lazyfree-lazy-user-flush")),
+        2 if args.is(1, "sync") => Ok(false),
+        2 if args.is(1, "async") => Ok(true),
         _ => Err(CmdError::Syntax),
     }
 }
 
+/// Empties database `db`. A lazy flush takes the keys out under the locks and frees them
+/// once the shards are released (see `lazyfree`), counting one object per key as Valkey
+/// counts a database it hands to its background thread.
+fn flush_db(ctx: &Ctx<'_>, db: usize, lazy: bool) {
+    if !lazy {
+        ctx.db_at(db).lock_all().for_each(|s| s.clear());
+        return;
+    }
+    let mut taken = Vec::new();
+    ctx.db_at(db).lock_all().for_each(|s| {
+        // Swapping with an empty shard is a clear that hands the keys back.
+        let mut old = crate::keyspace::Shard::default();
+        s.swap_data(&mut old);
+        if !old.is_empty() {
+            taken.push(old);
+        }
+    });
+    let keys = taken.iter().map(|s| s.len() as u64).sum();
+    ctx.server.lazyfree.free(taken, keys);
+}
+
 fn flushdb(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    flush_mode(args)?;
-    ctx.db().lock_all().for_each(|s| s.clear());
+    let lazy = flush_mode(ctx, args)?;
+    flush_db(ctx, ctx.client.db, lazy);
     ctx.server.tracking.flush_all(ctx.server);
     ctx.ok();
     Ok(())
 }
 
 fn flushall(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
-    flush_mode(args)?;
+    let lazy = flush_mode(ctx, args)?;
     for i in 0..ctx.server.dbs().len() {
-        ctx.db_at(i).lock_all().for_each(|s| s.clear());
+        flush_db(ctx, i, lazy);
     }
     ctx.server.tracking.flush_all(ctx.server);
     ctx.ok();

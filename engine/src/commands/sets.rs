@@ -557,7 +557,7 @@ fn sscan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         scan_reply_header(ctx, 0, 0);
         return Ok(());
     };
-    let o = scan_options(args, Scanned::Members)?;
+    let o = scan_options(args, Scanned::Set)?;
     let mut found: Vec<Vec<u8>> = Vec::new();
     let next = set.scan(cursor, o.count, |m| {
         if o.pattern.is_none_or(|p| crate::glob::glob_match(p, m)) {

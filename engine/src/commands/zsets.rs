@@ -954,7 +954,15 @@ fn zscan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         scan_reply_header(ctx, 0, 0);
         return Ok(());
     };
-    let ScanOptions { count, pattern, .. } = scan_options(args, Scanned::Members)?;
+    let ScanOptions {
+        count,
+        pattern,
+        noscores,
+        ..
+    } = scan_options(args, Scanned::SortedSet)?;
+    // A skiplist's scores print with 17 significant digits (Valkey formats them with %.17g
+    // there, and with its shortest form for a listpack).
+    let g17 = z.encoding() == "skiplist";
     let mut found: Vec<(Vec<u8>, f64)> = Vec::new();
     let mut next = cursor;
     if z.scans_in_steps() {
@@ -974,12 +982,19 @@ fn zscan(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     if let Some(p) = pattern {
         found.retain(|(m, _)| crate::glob::glob_match(p, m));
     }
-    scan_reply_header(ctx, next, found.len() * 2);
+    scan_reply_header(ctx, next, found.len() * if noscores { 1 } else { 2 });
     let mut buf = [0u8; resp::double::MAX_DOUBLE_LEN];
     for (m, s) in &found {
         ctx.out.bulk(m);
+        if noscores {
+            continue;
+        }
         // ZSCAN sends scores as bulk strings in both protocols.
-        ctx.out.bulk(resp::double::format_double(*s, &mut buf));
+        if g17 {
+            ctx.out.bulk(resp::double::format_g17(*s).as_bytes());
+        } else {
+            ctx.out.bulk(resp::double::format_double(*s, &mut buf));
+        }
     }
     Ok(())
 }

@@ -163,6 +163,12 @@ impl Shard {
         self.dict.is_empty()
     }
 
+    /// Bytes the key table and the expiry table cost beyond the keys and values themselves
+    /// (MEMORY STATS overhead.hashtable.main and .expires).
+    pub fn overhead(&self) -> (usize, usize) {
+        (self.dict.overhead(), self.volatile.overhead())
+    }
+
     /// The key table's and the expiry table's figures (DEBUG HTSTATS).
     pub fn table_stats(&self) -> [super::dict::DictStats; 2] {
         [self.dict.stats(), self.volatile.stats()]
@@ -405,11 +411,22 @@ impl Shard {
         None
     }
 
-    /// One SCAN step over this shard: calls `f` for each live key in the visited bucket(s)
-    /// and returns the next cursor (0 when done).
-    pub fn scan(&mut self, cursor: u64, now_ms: u64, mut f: impl FnMut(&[u8], &Entry)) -> u64 {
+    /// One SCAN step over this shard: asks `wanted` of every key in the visited bucket(s),
+    /// calls `f` for the live ones it wants, reclaims the expired ones it wants (others are
+    /// left alone, as Valkey's SCAN with MATCH or TYPE does) and returns the next cursor (0
+    /// when done).
+    pub fn scan(
+        &mut self,
+        cursor: u64,
+        now_ms: u64,
+        mut wanted: impl FnMut(&[u8], &Entry) -> bool,
+        mut f: impl FnMut(&[u8], &Entry),
+    ) -> u64 {
         let mut stale = Vec::new();
         let next = self.dict.scan(cursor, |k, e| {
+            if !wanted(k, e) {
+                return;
+            }
             if e.expired(now_ms) {
                 stale.push(k.to_vec());
             } else {

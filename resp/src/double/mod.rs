@@ -47,6 +47,38 @@ pub fn format_fpconv(d: f64, buf: &mut [u8; MAX_DOUBLE_LEN]) -> &[u8] {
     &buf[..len]
 }
 
+/// Formats `d` as C's `printf("%.17g")` (17 significant digits, trailing zeros dropped,
+/// exponent form below 1e-4 or from 1e17): how Valkey prints the scores of a skiplist-encoded
+/// sorted set in ZSCAN (`0.10000000000000001`, `9.2233720368547758e+18`).
+pub fn format_g17(d: f64) -> String {
+    if d.is_nan() {
+        return if d.is_sign_negative() { "-nan" } else { "nan" }.to_owned();
+    }
+    if d.is_infinite() {
+        return if d > 0.0 { "inf" } else { "-inf" }.to_owned();
+    }
+    // The decimal exponent after rounding to 17 digits decides the layout, as in C.
+    let sci = format!("{d:.16e}");
+    let (mantissa, exp) = sci.split_once('e').expect("exponent form");
+    let exp: i32 = exp.parse().expect("exponent digits");
+    if (-4..17).contains(&exp) {
+        let fixed = format!("{d:.*}", (16 - exp) as usize);
+        trim_fraction(&fixed).to_owned()
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim_fraction(mantissa), exp.abs())
+    }
+}
+
+/// `1.500` → `1.5`, `2.000` → `2` (what `%g` does to its digits).
+fn trim_fraction(digits: &str) -> &str {
+    if digits.contains('.') {
+        digits.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        digits
+    }
+}
+
 /// Appends the formatted double to `out`.
 pub fn push_double(out: &mut Vec<u8>, d: f64) {
     let mut buf = [0u8; MAX_DOUBLE_LEN];
@@ -331,3 +363,33 @@ fn emit_digits(digits: &[u8], dest: &mut [u8], k: i32, neg: bool) -> usize {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod g17_tests {
+    use super::format_g17;
+
+    /// Expected texts are glibc's `printf("%.17g")` (and Valkey 9.1.2's ZSCAN of a skiplist).
+    #[test]
+    fn matches_printf_g17() {
+        for (d, want) in [
+            (0.1, "0.10000000000000001"),
+            (9.223372036854775807e18, "9.2233720368547758e+18"),
+            (1.0, "1"),
+            (1.5, "1.5"),
+            (-2.25, "-2.25"),
+            (0.0, "0"),
+            (-0.0, "-0"),
+            (1e17, "1e+17"),
+            (1e16, "10000000000000000"),
+            (0.0001, "0.0001"),
+            (0.00001, "1.0000000000000001e-05"),
+            (1e300, "1.0000000000000001e+300"),
+            (123456.789, "123456.789"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+            (3.0e-310, "2.9999999999999908e-310"),
+        ] {
+            assert_eq!(format_g17(d), want, "{d:e}");
+        }
+    }
+}
