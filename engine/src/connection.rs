@@ -606,11 +606,17 @@ impl Connection {
                     let ended = clock.map(|c| c());
                     let usec = ended.zip(started).map_or(0, |(e, t)| e.saturating_sub(t));
                     started = ended;
+                    // DEBUG SLEEP parks the connection, not the thread; its time counts as
+                    // the command's (commandstats, latency histogram, slow log), as in
+                    // Valkey, where the sleep holds the whole server.
+                    let usec = match &flow {
+                        Flow::SleepUntil(until) => usec + until.saturating_sub(now_us),
+                        _ => usec,
+                    };
                     stats.record(done.name, done.ran, usec, &output[mark..]);
                     if done.ran {
                         use crate::slowlog::Outcome;
                         let outcome = match &flow {
-                            Flow::SleepUntil(until) => Outcome::SleepsUntil(*until),
                             Flow::Block(..) => Outcome::Blocked,
                             _ => Outcome::Done,
                         };

@@ -507,6 +507,10 @@ mod tests {
         assert!(entries[0].duration_us >= 300_000, "{entries:?}");
         assert!(entries[1].duration_us >= 200_000, "{entries:?}");
         assert_eq!(entries[0].argv, [&b"DEBUG"[..], b"SLEEP", b"0.3"]);
+        // INFO commandstats and the latency histogram count it too.
+        let debug = server.stats().commands["debug"];
+        assert!(debug.usec >= 200_000, "{debug:?}");
+        assert_eq!(debug.hist[crate::latency::histogram_slot(200_000)], 1);
         assert_eq!(entries[1].time, 10);
     }
 }
