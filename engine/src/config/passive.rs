@@ -582,7 +582,6 @@ fn cluster_enabled(v: &str) -> Result<String, String> {
 fn replicaof(v: &str) -> Result<String, String> {
     let words: Vec<&str> = v.split(' ').collect();
     match words.as_slice() {
-        [""] => Ok(String::new()),
         [no, one] if no.eq_ignore_ascii_case("no") && one.eq_ignore_ascii_case("one") => {
             Ok(String::new())
         }
