@@ -62,13 +62,25 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
     })
 }
 
-/// Key lookup for the implemented commands whose key flags depend on their arguments
-/// (Valkey's `setGetKeys` and `bitfieldGetKeys`); the table handles every other one.
+/// Key lookup for the implemented commands whose keys or key flags depend on their arguments
+/// (Valkey's `setGetKeys`, `bitfieldGetKeys` and `sortGetKeys`); the table handles every other
+/// one.
 fn get_keys_function(spec: &'static CommandSpec, args: &[&[u8]], out: &mut Vec<KeyRef>) {
     if spec.name == "bitfield" && args.len() > 1 {
         out.push(KeyRef {
             index: 1,
             flags: bitfield_key_flags(args),
+        });
+        return;
+    }
+    if spec.name == "sort" && args.len() > 1 {
+        sort_keys(args, out);
+        return;
+    }
+    if spec.name == "sort_ro" && args.len() > 1 {
+        out.push(KeyRef {
+            index: 1,
+            flags: key_flags::RO | key_flags::ACCESS,
         });
         return;
     }
@@ -80,6 +92,34 @@ fn get_keys_function(spec: &'static CommandSpec, args: &[&[u8]], out: &mut Vec<K
             key_flags::OW | key_flags::UPDATE
         };
         out.push(KeyRef { index: 1, flags });
+    }
+}
+
+/// SORT's keys as Valkey's `sortGetKeys` finds them: the sorted key, then the last STORE's
+/// destination; LIMIT, GET and BY skip their arguments (which are patterns, not keys).
+fn sort_keys(args: &[&[u8]], out: &mut Vec<KeyRef>) {
+    out.push(KeyRef {
+        index: 1,
+        flags: key_flags::RO | key_flags::ACCESS,
+    });
+    let mut store = None;
+    let mut i = 2;
+    while i < args.len() {
+        let word = args[i];
+        if word.eq_ignore_ascii_case(b"limit") {
+            i += 2;
+        } else if word.eq_ignore_ascii_case(b"get") || word.eq_ignore_ascii_case(b"by") {
+            i += 1;
+        } else if word.eq_ignore_ascii_case(b"store") && i + 1 < args.len() {
+            store = Some(i + 1);
+        }
+        i += 1;
+    }
+    if let Some(index) = store {
+        out.push(KeyRef {
+            index,
+            flags: key_flags::OW | key_flags::UPDATE,
+        });
     }
 }
 
