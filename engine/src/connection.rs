@@ -323,6 +323,7 @@ impl Connection {
         };
         let proto = self.state.proto;
         let parked = self.parked.take();
+        let mark = self.output.len();
         match waiter.ending() {
             Some(Ending::Served(reply)) => self.output.extend_from_slice(&reply),
             Some(Ending::TimedOut) => ReplyWriter::new(&mut self.output, proto).null_array(),
@@ -336,6 +337,9 @@ impl Connection {
             None => {}
         }
         if let Some(parked) = parked {
+            // Counted now that it replied (calls, errors, latency), as Valkey does.
+            self.stats
+                .record(parked.name(), true, parked.usec(), &self.output[mark..]);
             parked.finish(&self.server, &self.config, &self.state, now_us);
         }
         crate::blocking::leave_queues(&self.server, &waiter);
@@ -613,7 +617,10 @@ impl Connection {
                         Flow::SleepUntil(until) => usec + until.saturating_sub(now_us),
                         _ => usec,
                     };
-                    stats.record(done.name, done.ran, usec, &output[mark..]);
+                    // A blocked command is counted when it ends (`end_block`).
+                    if !matches!(flow, Flow::Block(..)) {
+                        stats.record(done.name, done.ran, usec, &output[mark..]);
+                    }
                     if done.ran {
                         use crate::slowlog::Outcome;
                         let outcome = match &flow {
@@ -625,6 +632,7 @@ impl Connection {
                             config,
                             state,
                             &argv,
+                            done.name,
                             done.flags,
                             usec,
                             now_us,

@@ -188,18 +188,33 @@ pub fn trim_argv(argv: &[&[u8]]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// A command that blocked: reported when it ends, with the time it took to run (not to
-/// wait).
+/// A command that blocked: counted and reported when it ends, with the time it took to run
+/// (not to wait).
 #[derive(Clone, Debug)]
 pub struct Parked {
+    /// Copied only while the slow log is on.
     argv: Vec<Vec<u8>>,
+    name: Option<&'static str>,
     flags: u64,
     usec: u64,
 }
 
 impl Parked {
+    /// The command's full name (commandstats).
+    pub fn name(&self) -> Option<&'static str> {
+        self.name
+    }
+
+    /// Its run time in microseconds.
+    pub fn usec(&self) -> u64 {
+        self.usec
+    }
+
     /// Reports the blocked command now that it ended.
     pub fn finish(self, server: &Server, config: &Config, client: &ClientState, now_us: u64) {
+        if self.argv.is_empty() {
+            return;
+        }
         let argv: Vec<&[u8]> = self.argv.iter().map(Vec::as_slice).collect();
         timed(server, config, client, &argv, self.flags, self.usec, now_us);
     }
@@ -217,9 +232,9 @@ pub enum Outcome {
     Blocked,
 }
 
-/// Reports an executed command (`flags` its table flags, `usec` its execution time) to the
-/// slow log, the latency monitor and MONITOR; for a blocked command returns what to report
-/// once it ends.
+/// Reports an executed command (`name` and `flags` from its table entry, `usec` its
+/// execution time) to the slow log, the latency monitor and MONITOR; for a blocked command
+/// returns what to count and report once it ends.
 #[inline]
 #[allow(clippy::too_many_arguments)]
 pub fn observe(
@@ -227,6 +242,7 @@ pub fn observe(
     config: &Config,
     client: &ClientState,
     argv: &[&[u8]],
+    name: Option<&'static str>,
     flags: u64,
     usec: u64,
     now_us: u64,
@@ -256,8 +272,13 @@ pub fn observe(
             timed(server, config, client, argv, flags, usec, now_us);
             None
         }
-        Outcome::Blocked => slow_enabled(config).then(|| Parked {
-            argv: argv.iter().map(|a| a.to_vec()).collect(),
+        Outcome::Blocked => Some(Parked {
+            argv: if slow_enabled(config) {
+                argv.iter().map(|a| a.to_vec()).collect()
+            } else {
+                Vec::new()
+            },
+            name,
             flags,
             usec,
         }),
@@ -491,6 +512,16 @@ mod tests {
         let _ = b.poll_ready(&mut std::task::Context::from_waker(waker), 9_000_000);
         assert_eq!(logged(&server), ["BLPOP l 0", "LPUSH l x"]);
         assert!(server.slowlog.newest(Some(1))[0].duration_us < 1_000_000);
+        // Its call is counted when it ends, with the error a CLIENT UNBLOCK gives it.
+        assert_eq!(server.stats().commands["blpop"].calls, 1);
+        talk(&mut b, "BLPOP l 0\r\n", 9_000_000);
+        assert_eq!(server.stats().commands["blpop"].calls, 1);
+        let id = b.state().id;
+        talk(&mut c, &format!("CLIENT UNBLOCK {id} ERROR\r\n"), 9_000_000);
+        let _ = b.poll_ready(&mut std::task::Context::from_waker(waker), 9_000_000);
+        let blpop = server.stats().commands["blpop"];
+        assert_eq!((blpop.calls, blpop.failed), (2, 1));
+        assert_eq!(server.stats().errors[&b"UNBLOCKED"[..]], 1);
         // DEBUG SLEEP counts the time it sleeps: out of a transaction the connection is
         // parked (the thread goes on), inside one the thread sleeps.
         server.slowlog.reset();

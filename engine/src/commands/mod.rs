@@ -345,6 +345,7 @@ fn observe_in_exec(ctx: &Ctx<'_>, spec: &CommandSpec, args: &Args<'_>, started: 
         ctx.config,
         ctx.client,
         args.from(0),
+        Some(spec.name),
         spec.flags,
         usec,
         ctx.now_us,
