@@ -15,6 +15,7 @@ pub mod config;
 pub mod connection;
 pub mod glob;
 pub mod keyspace;
+pub mod lazyfree;
 pub mod latency;
 pub mod log;
 pub mod monitor;

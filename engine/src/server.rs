@@ -76,6 +76,11 @@ pub struct Server {
     expire_position: AtomicU64,
     /// Set by SHUTDOWN or a signal: the runtime stops accepting and exits once clients drain.
     shutting_down: AtomicBool,
+    /// `maxmemory` in bytes (0: no limit), copied out of the configuration so that the check
+    /// every command makes is one load and one comparison.
+    maxmemory: AtomicU64,
+    /// Lazy freeing's counters (UNLINK, FLUSHDB ASYNC).
+    pub lazyfree: crate::lazyfree::LazyFree,
     /// The runtime tasks waiting for [`Server::poll_shutdown`].
     shutdown_wakers: Mutex<Vec<Waker>>,
 }
@@ -90,6 +95,7 @@ impl Server {
         let dbs = (0..config.databases)
             .map(|i| Db::new(i, 0x5EED ^ i as u64))
             .collect();
+        let maxmemory = AtomicU64::new(config.maxmemory());
         Self {
             config: RwLock::new(Shared::new(config)),
             config_epoch: AtomicU64::new(0),
@@ -109,6 +115,8 @@ impl Server {
             expire_position: AtomicU64::new(0),
             shutting_down: AtomicBool::new(false),
             shutdown_wakers: Mutex::new(Vec::new()),
+            maxmemory,
+            lazyfree: Default::default(),
         }
     }
 
@@ -157,8 +165,14 @@ impl Server {
 
     /// Replaces the configuration (CONFIG SET, after validating every change).
     pub fn set_config(&self, config: Config) {
+        self.maxmemory.store(config.maxmemory(), Ordering::Relaxed);
         *lock_write(&self.config) = Shared::new(config);
         self.config_epoch.fetch_add(1, Ordering::Release);
+    }
+
+    /// `maxmemory` in bytes, 0 for no limit (the configuration's, read without a lock).
+    pub fn maxmemory(&self) -> u64 {
+        self.maxmemory.load(Ordering::Relaxed)
     }
 
     /// Changes with every [`Server::set_config`]; see [`Server::config`].
@@ -312,6 +326,7 @@ impl Server {
     pub fn reset_stats(&self) {
         self.retired_commands.store(0, Ordering::Relaxed);
         *lock(&self.retired_stats) = Stats::default();
+        self.lazyfree.reset();
         for h in self.clients.all() {
             h.commands.store(0, Ordering::Relaxed);
             *lock(&h.stats) = Stats::default();

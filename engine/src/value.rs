@@ -99,6 +99,43 @@ impl Value {
     }
 }
 
+/// Bytes of a shared payload's reference counts, which sit in its allocation.
+const RC_BYTES: usize = 2 * std::mem::size_of::<usize>();
+
+impl Value {
+    /// Bytes the value holds on the heap beyond its own slot in the entry (MEMORY USAGE):
+    /// the payload's allocation and what it points to. An aggregate's elements past the
+    /// first `samples` are estimated from those (`usize::MAX`: all of them).
+    pub fn heap_size(&self, samples: usize) -> usize {
+        use std::mem::size_of;
+        match self {
+            Value::Str(Str::Int(_) | Str::Inline { .. }) => 0,
+            Value::Str(Str::Plain { data, .. }) => RC_BYTES + data.len(),
+            Value::Str(Str::Bytes { data, .. }) => {
+                RC_BYTES + size_of::<Vec<u8>>() + data.capacity()
+            }
+            Value::List(l) => RC_BYTES + size_of::<List>() + l.heap_size(samples),
+            Value::Hash(h) => RC_BYTES + size_of::<Hash>() + h.heap_size(samples),
+            Value::Set(s) => RC_BYTES + size_of::<Set>() + s.heap_size(samples),
+            Value::ZSet(z) => RC_BYTES + size_of::<ZSet>() + z.heap_size(samples),
+        }
+    }
+
+    /// Valkey's `lazyfreeGetFreeEffort`: about how many allocations freeing the value takes.
+    /// Packed encodings are one allocation; hash tables and skiplists one per element; a
+    /// quicklist one per node.
+    pub fn free_effort(&self) -> usize {
+        match self {
+            Value::Str(_) => 1,
+            Value::List(l) => l.free_effort(),
+            Value::Hash(h) if h.encoding() == "hashtable" => h.len(),
+            Value::Set(s) if s.encoding() == "hashtable" => s.len(),
+            Value::ZSet(z) if z.encoding() == "skiplist" => z.len(),
+            Value::Hash(_) | Value::Set(_) | Value::ZSet(_) => 1,
+        }
+    }
+}
+
 /// The aggregate types, for code that handles any of them the same way (typed lookups).
 pub trait Aggregate: Clone + Default {
     /// The payload if `v` holds this type.

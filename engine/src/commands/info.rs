@@ -173,7 +173,13 @@ fn memory(ctx: &Ctx<'_>, t: &mut String) {
             human_bytes(rss as u64)
         );
     }
-    t.push_str("maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\n");
+    let max = ctx.server.maxmemory();
+    let _ = write!(
+        t,
+        "maxmemory:{max}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n",
+        human_bytes(max),
+        ctx.config.passive_text("maxmemory-policy")
+    );
     // Valkey's names: `libc` for the C library's malloc (ferrokey's default, the system
     // allocator), `jemalloc-…` for its bundled one; tests skip allocator-specific checks on it.
     let allocator = if cfg!(feature = "mimalloc") {
@@ -181,7 +187,12 @@ fn memory(ctx: &Ctx<'_>, t: &mut String) {
     } else {
         "libc"
     };
-    let _ = write!(t, "mem_allocator:{allocator}\r\n");
+    let _ = write!(
+        t,
+        "mem_allocator:{allocator}\r\nlazyfree_pending_objects:{}\r\nlazyfreed_objects:{}\r\n",
+        ctx.server.lazyfree.pending(),
+        ctx.server.lazyfree.freed()
+    );
 }
 
 /// What a server that has never saved, loaded or forked reports (persistence is not built

@@ -20,6 +20,7 @@ mod keys;
 mod latency;
 mod lcs;
 mod lists;
+mod memory;
 mod monitor;
 mod multi;
 mod multidb;
@@ -176,6 +177,7 @@ fn handler(name: &str) -> Option<Handler> {
         .or_else(|| slowlog::handler(name))
         .or_else(|| latency::handler(name))
         .or_else(|| monitor::handler(name))
+        .or_else(|| memory::handler(name))
 }
 
 /// True for commands this server answers; COMMAND lists only these.
@@ -291,6 +293,13 @@ fn resolve(
     if !table::arity_ok(spec, args.len()) {
         return Err(CmdError::WrongArity(spec.name));
     }
+    // Valkey refuses after the arity and permission checks, before the others below and
+    // before MULTI queues the command (EXEC then aborts). One load and compare when unset.
+    if ctx.server.maxmemory() != 0 && out_of_memory(ctx, spec) {
+        return Err(CmdError::Other(
+            "OOM command not allowed when used memory > 'maxmemory'.",
+        ));
+    }
     // A MONITOR client is a replica to Valkey, kept off the keyspace.
     if spec.flags & (table::flags::READONLY | table::flags::WRITE | table::flags::MAY_REPLICATE)
         != 0
@@ -310,6 +319,28 @@ fn resolve(
         )));
     }
     Ok(spec)
+}
+
+/// True when `spec` may grow the dataset (`denyoom`, or an EXEC whose transaction queued such
+/// a command) and used memory is above `maxmemory` (set: the caller checked). Every
+/// `maxmemory-policy` acts as `noeviction` for now: ferrokey evicts no key to make room yet.
+#[cold]
+fn out_of_memory(ctx: &Ctx<'_>, spec: &CommandSpec) -> bool {
+    use table::flags::DENYOOM;
+    let grows = spec.flags & DENYOOM != 0
+        || (spec.name == "exec"
+            && ctx
+                .client
+                .multi
+                .as_ref()
+                .is_some_and(|m| m.any_flag(DENYOOM)));
+    // Without the runtime's probe nothing is measured, so nothing is refused.
+    grows
+        && ctx
+            .server
+            .probes()
+            .used_memory
+            .is_some_and(|used| used() as u64 > ctx.server.maxmemory())
 }
 
 /// Client-side caching after a command: a tracking client's read-only command has its keys

@@ -61,6 +61,15 @@ impl Hash {
         self.len() == 0
     }
 
+    /// Bytes the hash holds on the heap (MEMORY USAGE); a hash table's entries are estimated
+    /// from the first `samples`.
+    pub fn heap_size(&self, samples: usize) -> usize {
+        match &self.repr {
+            Repr::Pack(p) => p.heap_size(),
+            Repr::Table(d) => d.heap_size(samples, |v| v.len()),
+        }
+    }
+
     /// The hash table's figures when the hash is one (DEBUG HTSTATS-KEY).
     pub fn table_stats(&self) -> Option<crate::keyspace::DictStats> {
         match &self.repr {

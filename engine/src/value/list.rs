@@ -828,6 +828,37 @@ pub struct Popped {
 }
 
 impl List {
+    /// Bytes the list holds on the heap (MEMORY USAGE): the packed buffer, or a quicklist's
+    /// node array and its nodes' buffers, estimated from the first `samples` nodes as
+    /// Valkey's `objectComputeSize` does.
+    pub fn heap_size(&self, samples: usize) -> usize {
+        match &self.repr {
+            Repr::Listpack(p) => p.buf.capacity(),
+            Repr::Quicklist(q) => {
+                let nodes = q.nodes.capacity() * std::mem::size_of::<Node>();
+                let (n, bufs) = q
+                    .nodes
+                    .iter()
+                    .take(samples.max(1))
+                    .fold((0usize, 0usize), |(n, b), x| {
+                        (n + 1, b + x.pack.buf.capacity())
+                    });
+                if n == 0 {
+                    return nodes;
+                }
+                nodes + (bufs as u128 * q.nodes.len() as u128 / n as u128) as usize
+            }
+        }
+    }
+
+    /// Allocations freeing the list takes: one per quicklist node (lazy freeing's effort).
+    pub fn free_effort(&self) -> usize {
+        match &self.repr {
+            Repr::Listpack(_) => 1,
+            Repr::Quicklist(q) => q.nodes.len(),
+        }
+    }
+
     /// Elements held.
     pub fn len(&self) -> usize {
         match &self.repr {

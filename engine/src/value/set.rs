@@ -21,6 +21,11 @@ impl Pack {
         self.len
     }
 
+    /// Bytes of the buffer's allocation (MEMORY USAGE).
+    pub(super) fn heap_size(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// The entry at byte `offset` and the offset of the next one.
     pub(super) fn entry_at(&self, offset: usize) -> (&[u8], usize) {
         let (mut n, mut shift, mut i) = (0usize, 0, offset);
@@ -299,6 +304,18 @@ impl Set {
             Set {
                 repr: Repr::Table(Dict::new()),
             }
+        }
+    }
+
+    /// Bytes the set holds on the heap (MEMORY USAGE); a hash table's entries are estimated
+    /// from the first `samples`.
+    pub fn heap_size(&self, samples: usize) -> usize {
+        match &self.repr {
+            Repr::Ints(IntSet::I16(v)) => v.capacity() * 2,
+            Repr::Ints(IntSet::I32(v)) => v.capacity() * 4,
+            Repr::Ints(IntSet::I64(v)) => v.capacity() * 8,
+            Repr::Pack(p) => p.heap_size(),
+            Repr::Table(d) => d.heap_size(samples, |_| 0),
         }
     }
 

@@ -40,6 +40,21 @@ struct Full {
     order: SkipList,
 }
 
+impl ZSet {
+    /// Bytes the sorted set holds on the heap (MEMORY USAGE); the `skiplist` encoding's
+    /// members are estimated from the first `samples`.
+    pub fn heap_size(&self, samples: usize) -> usize {
+        match &self.repr {
+            Repr::Listpack(l) => l.heap_size(),
+            Repr::Skiplist(full) => {
+                std::mem::size_of::<Full>()
+                    + full.scores.heap_size(samples, |_| 0)
+                    + full.order.heap_size(samples)
+            }
+        }
+    }
+}
+
 impl Default for ZSet {
     fn default() -> Self {
         Self {

@@ -23,6 +23,11 @@ impl Listpack {
         self.len
     }
 
+    /// Bytes of the buffer's allocation (MEMORY USAGE).
+    pub fn heap_size(&self) -> usize {
+        self.buf.capacity()
+    }
+
     /// Forward iterator over `(member, score)` in order.
     pub fn iter(&self) -> Iter<'_> {
         Iter {

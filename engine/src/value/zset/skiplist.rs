@@ -104,6 +104,26 @@ impl SkipList {
         self.len
     }
 
+    /// Bytes the index holds on the heap (MEMORY USAGE): the header's levels, the arenas,
+    /// and the members, estimated from the first `samples` nodes of each arena.
+    pub fn heap_size(&self, samples: usize) -> usize {
+        use std::mem::size_of;
+        let mut bytes =
+            size_of::<[Level; MAX_LEVEL]>() + self.arenas.capacity() * size_of::<Arena>();
+        for a in &self.arenas {
+            bytes += a.levels.capacity() * size_of::<Level>()
+                + a.nodes.capacity() * size_of::<Node>()
+                + a.free.capacity() * size_of::<u32>();
+            let sampled = a.nodes.iter().take(samples.max(1));
+            let (n, members) =
+                sampled.fold((0usize, 0usize), |(n, m), x| (n + 1, m + x.member.len()));
+            if n > 0 {
+                bytes += (members as u128 * a.nodes.len() as u128 / n as u128) as usize;
+            }
+        }
+        bytes
+    }
+
     fn lvl(&self, x: u32, i: usize) -> Level {
         if x == HEAD {
             return self.head[i];
