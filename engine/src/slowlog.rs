@@ -76,6 +76,11 @@ impl SlowLog {
         self.len() == 0
     }
 
+    /// Drops the oldest entries past `max_len` (CONFIG SET slowlog-max-len applies at once).
+    pub fn trim(&self, max_len: u64) {
+        lock(&self.inner).entries.truncate(max_len as usize);
+    }
+
     /// SLOWLOG RESET.
     pub fn reset(&self) {
         lock(&self.inner).entries.clear();
@@ -250,11 +255,13 @@ pub fn observe(
     monitor: bool,
 ) -> Option<Parked> {
     // An admin command may have been CONFIG SET: Valkey judges it by the settings it left
-    // (the connection's snapshot is from before it ran). Admin commands are rare enough to
+    // (the connection's snapshot is from before it ran), and a smaller slowlog-max-len
+    // trims the log at once. Admin commands are rare enough to
     // take the current configuration each time.
     let fresh;
     let config = if flags & flags::ADMIN != 0 {
         fresh = server.config();
+        server.slowlog.trim(fresh.slowlog_max_len);
         &*fresh
     } else {
         config
