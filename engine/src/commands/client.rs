@@ -414,7 +414,7 @@ fn kill(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         let Some(h) = target else {
             return Err(CmdError::Other("ERR No such client"));
         };
-        h.kill();
+        kill_one(ctx, &h);
         ctx.ok();
         return Ok(());
     }
@@ -423,12 +423,22 @@ fn kill(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     let mut killed = 0;
     for h in ctx.server.clients.all() {
         if filter.keeps(&h, ctx.client.id, ctx.now_ms) {
-            h.kill();
+            kill_one(ctx, &h);
             killed += 1;
         }
     }
     ctx.out.integer(killed);
     Ok(())
+}
+
+/// Closes `h`'s connection at once; the caller's own after this reply, as Valkey does (a
+/// client that kills itself still reads how many it killed).
+fn kill_one(ctx: &mut Ctx<'_>, h: &ClientHandle) {
+    if h.id == ctx.client.id {
+        ctx.flow = super::Flow::Close;
+    } else {
+        h.kill();
+    }
 }
 
 fn reply(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
@@ -556,5 +566,12 @@ mod tests {
         );
         // Killed, it is gone from the list at once.
         assert_eq!(ids(&talk(&mut admin, "CLIENT LIST\r\n", now)), [1, 3]);
+        // Killing itself, a client gets the count, then its connection closes.
+        assert_eq!(
+            talk(&mut admin, "CLIENT KILL SKIPME no\r\nPING\r\n", now),
+            ":2\r\n"
+        );
+        assert!(admin.should_close() && !admin.abandoned());
+        assert!(old.abandoned());
     }
 }
