@@ -279,7 +279,8 @@ fn smove(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     }
     let is_member =
         peek_set(guards.get_mut(Db::shard_of(src)), src, now)?.is_some_and(|s| s.contains(member));
-    peek_set(guards.get_mut(Db::shard_of(dst)), dst, now)?;
+    let dst_has =
+        peek_set(guards.get_mut(Db::shard_of(dst)), dst, now)?.is_some_and(|s| s.contains(member));
     if src == dst || !is_member {
         drop(guards);
         ctx.out.integer(i64::from(is_member));
@@ -290,16 +291,20 @@ fn smove(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         set.remove(member);
     }
     let src_deleted = remove_if_empty::<Set>(src_shard, src, now);
-    let dst_shard = guards.get_mut(Db::shard_of(dst));
-    let set = match write::<Set>(dst_shard, dst, now)? {
-        Some(set) => set,
-        None => {
-            let fresh = Set::create(member, 1, &enc);
-            dst_shard.insert(dst, Entry::new(Value::Set(Shared::new(fresh))));
-            write::<Set>(dst_shard, dst, now)?.expect("just inserted")
-        }
+    // A destination that already has the member is left alone: it is not written, so its
+    // watchers are not disturbed (as in Valkey).
+    let added = !dst_has && {
+        let dst_shard = guards.get_mut(Db::shard_of(dst));
+        let set = match write::<Set>(dst_shard, dst, now)? {
+            Some(set) => set,
+            None => {
+                let fresh = Set::create(member, 1, &enc);
+                dst_shard.insert(dst, Entry::new(Value::Set(Shared::new(fresh))));
+                write::<Set>(dst_shard, dst, now)?.expect("just inserted")
+            }
+        };
+        set.add(member, &enc)
     };
-    let added = set.add(member, &enc);
     drop(guards);
     ctx.notify(class::SET, "srem", src);
     notify_deleted(ctx, src_deleted, src);

@@ -496,10 +496,11 @@ impl Set {
         all
     }
 
-    /// Converts to an intset when every member is an integer and the intset limit allows
-    /// (`maybeConvertToIntset`; intsets and hash tables stay as they are).
+    /// Converts a listpack or hash table to an intset when every member is an integer and
+    /// the intset limit allows (`maybeConvertToIntset`: SINTERSTORE's result of two hash
+    /// tables that shares only integers is an intset).
     pub fn maybe_convert_to_intset(&mut self, enc: &Encodings) {
-        if !self.is_listpack()
+        if matches!(self.repr, Repr::Ints(_))
             || self.len() as u64 > enc.set_max_intset_entries.min(1 << 30)
             || !self.all_integers()
         {
