@@ -114,6 +114,9 @@ pub struct Connection {
     rerunning: bool,
 }
 
+/// Bytes of input buffer (and of each parser buffer) a connection keeps between requests.
+const KEEP_BUFFER: usize = 64 * 1024;
+
 /// Arguments kept on the stack for the common short commands.
 type Argv<'a> = SmallVec<[&'a [u8]; 8]>;
 
@@ -473,6 +476,7 @@ impl Connection {
     fn run(&mut self, now_us: u64) {
         let out_before = self.output.len();
         let (commands, last) = self.process(now_us);
+        self.release_buffers();
         let h = &self.state.handle;
         h.net_out
             .fetch_add((self.output.len() - out_before) as u64, Ordering::Relaxed);
@@ -488,6 +492,18 @@ impl Connection {
         if !self.output.is_empty() {
             self.check_output_limit(now_us);
         }
+    }
+
+    /// Gives back what a large request left in the input buffer and the parsers once it has
+    /// run, as Valkey shrinks a client's idle query buffer: a client that once sent a
+    /// 100,000-argument SADD kept megabytes for as long as it stayed connected. Buffers up to
+    /// [`KEEP_BUFFER`] are kept, so pipelines reuse theirs.
+    fn release_buffers(&mut self) {
+        if self.input.capacity() > KEEP_BUFFER && self.input.len() <= KEEP_BUFFER / 2 {
+            self.input.shrink_to(KEEP_BUFFER / 2);
+        }
+        self.parser.shrink(KEEP_BUFFER);
+        self.lookahead.shrink(KEEP_BUFFER);
     }
 
     /// Before a pipelined batch runs, starts the memory loads its key lookups will need

@@ -120,6 +120,20 @@ impl RequestParser {
         self.authenticated = authenticated;
     }
 
+    /// Frees a buffer holding more than `keep` bytes, between requests only: what a request
+    /// with very many arguments left behind (the caller decides when).
+    pub fn shrink(&mut self, keep: usize) {
+        if self.state != State::Idle {
+            return;
+        }
+        if self.spans.capacity() * std::mem::size_of::<Span>() > keep {
+            self.spans = Vec::new();
+        }
+        if self.scratch.capacity() > keep {
+            self.scratch = Vec::new();
+        }
+    }
+
     /// True while part of a request has been read but not all of it.
     pub fn in_progress(&self) -> bool {
         self.state != State::Idle
