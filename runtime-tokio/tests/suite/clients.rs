@@ -1031,8 +1031,8 @@ fn redis_py_resp3_reply_shapes() {
 }
 
 /// valkey-glide, Valkey's own client (its sync Python binding): it reads INFO REPLICATION for
-/// `role:master` before sending anything, then commands, batches, a transaction, pub/sub and
-/// RESP2.
+/// `role:master` before sending anything, then commands, batches, a transaction, pub/sub,
+/// server-assisted client-side caching (CLIENT TRACKING BCAST) and RESP2.
 #[test]
 fn valkey_glide_connects_and_serves() {
     if !tool_present(
@@ -1046,6 +1046,7 @@ fn valkey_glide_connects_and_serves() {
         "ok: info replication role",
         "ok: pipeline replies",
         "ok: messages received",
+        "ok: cached value invalidated by the server",
     ] {
         assert!(
             stdout.lines().any(|l| l == line),
@@ -1056,5 +1057,5 @@ fn valkey_glide_connects_and_serves() {
     let v: String = redis::cmd("GET").arg("g:t").query(&mut c).unwrap();
     assert_eq!(v, "xy");
     let size: usize = redis::cmd("DBSIZE").query(&mut c).unwrap();
-    assert_eq!(size, 107);
+    assert_eq!(size, 108);
 }

@@ -3,10 +3,11 @@
 `python3 glide_check.py PORT`.
 
 Run by tests/suite/clients.rs on a fresh, empty server. Glide reads `INFO REPLICATION` before
-its first command to find the primary, speaks RESP3 by default and sends `CLIENT SETINFO`
-and `CLIENT SETNAME` on connect. Exits non-zero (with the mismatch on stderr) on the first
-wrong reply; prints one `ok: ...` line per check and `glide: all checks passed` at the end.
-Every expectation holds against valkey-server 9.1.2 as well.
+its first command to find the primary, speaks RESP3 by default, sends `CLIENT SETINFO` and
+`CLIENT SETNAME` on connect, and its server-assisted cache turns on CLIENT TRACKING BCAST.
+Exits non-zero (with the mismatch on stderr) on the first wrong reply; prints one `ok: ...`
+line per check and `glide: all checks passed` at the end. Every expectation holds against
+valkey-server 9.1.2 as well.
 """
 
 import re
@@ -15,6 +16,7 @@ import time
 
 from glide_sync import (
     Batch,
+    ClientSideCache,
     GlideClient,
     GlideClientConfiguration,
     InfoSection,
@@ -125,12 +127,30 @@ def main():
     )
     sub.close()
 
+    # Server-assisted client-side caching: glide turns on CLIENT TRACKING BCAST and drops a
+    # cached value when the server's invalidation push arrives (the TTL alone would keep the
+    # stale value for a minute).
+    cache = ClientSideCache.create(max_cache_kb=1024, entry_ttl_ms=60_000, server_assisted=True)
+    cached = connect(port, client_side_cache=cache)
+    flags = cached.custom_command(["CLIENT", "INFO"]).decode().split(" flags=")[1].split(" ")[0]
+    check("cached client tracks in BCAST mode", "t" in flags and "B" in flags, True)
+    c.set("g:cached", "1")
+    check("cached get", (cached.get("g:cached"), cached.get("g:cached")), (b"1", b"1"))
+    c.set("g:cached", "2")
+    deadline = time.time() + 5
+    while cached.get("g:cached") != b"2":
+        if time.time() > deadline:
+            sys.exit("MISMATCH cached get after a write: still the old value after 5 s")
+        time.sleep(0.02)
+    print("ok: cached value invalidated by the server")
+    cached.close()
+
     # RESP2 as well.
     r2 = connect(port, protocol=ProtocolVersion.RESP2)
     check("resp2 get", r2.get("g:k"), b"v")
     check("resp2 hgetall", r2.hgetall("g:h"), {b"f1": b"a", b"f2": b"b"})
     r2.close()
-    check("dbsize", c.dbsize(), 107)
+    check("dbsize", c.dbsize(), 108)
     c.close()
     print("glide: all checks passed")
 
