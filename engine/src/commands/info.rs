@@ -512,6 +512,72 @@ mod tests {
         );
     }
 
+    // What unit/info-command.tcl asks of INFO with and without sections, given the runtime's
+    // CPU probe: `used_cpu_user` in every default/all/everything reply and in `INFO cpu`,
+    // commandstats' `rejected_calls` only where asked for, no section twice.
+    #[test]
+    fn section_selection_as_the_info_command_suite_checks_it() {
+        let probes = crate::Probes {
+            cpu: Some(|| (0.5, 0.25)),
+            used_memory: Some(|| 1000),
+            ..crate::Probes::default()
+        };
+        let server = Server::new(Config::default()).with_probes(probes);
+        let mut c = Connection::new(Arc::new(server));
+        let mut info = |args: &str| {
+            c.receive(format!("INFO {args}\r\n").as_bytes(), T0);
+            let mut out = Vec::new();
+            c.take_output(&mut out);
+            String::from_utf8(out).unwrap()
+        };
+        for (args, commandstats) in [
+            ("", false),
+            ("default", false),
+            ("all", true),
+            ("everything", true),
+        ] {
+            let text = info(args);
+            assert!(
+                text.contains("redis_version:") && text.contains("used_memory:"),
+                "{args}: {text}"
+            );
+            assert!(
+                text.contains("used_cpu_user:0.250000\r\n"),
+                "{args}: {text}"
+            );
+            assert_eq!(
+                text.contains("rejected_calls="),
+                commandstats,
+                "{args}: {text}"
+            );
+        }
+        let cpu = info("cpu");
+        assert!(
+            cpu.contains("used_cpu_user:") && !cpu.contains("used_memory"),
+            "{cpu}"
+        );
+        assert!(!info("commandSTATS").contains("used_memory"));
+        assert!(info("commandSTATS").contains("rejected_calls="));
+        let text = info("cpu sentinel");
+        assert!(
+            text.contains("used_cpu_user") && !text.contains("master_repl_offset"),
+            "{text}"
+        );
+        for args in ["cpu all", "cpu default"] {
+            let text = info(args);
+            assert!(
+                text.contains("master_repl_offset") && text.contains("used_memory"),
+                "{text}"
+            );
+            assert_eq!(text.matches("used_cpu_user_children").count(), 1, "{text}");
+            assert_eq!(
+                text.contains("rejected_calls="),
+                args == "cpu all",
+                "{text}"
+            );
+        }
+    }
+
     #[test]
     fn persistence_says_never_saved_and_no_aof() {
         let text = info("persistence");
