@@ -586,6 +586,9 @@ impl Connection {
         let mut at = 0;
         let (mut commands, mut last) = (0, None);
         loop {
+            // Over tracking-table-max-keys, keys are dropped before the next command (as
+            // Valkey does), so this client's invalidations for them lead that command's reply.
+            server.tracking.enforce_limit(server);
             // Messages pushed before the next command go out before its reply.
             if state.handle.mailbox.drain_into(output).is_err() {
                 // Over the pub/sub limit: poll_ready closes the connection.

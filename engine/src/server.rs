@@ -242,6 +242,7 @@ impl Server {
     /// Runs one slice of the active expiry cycle, a shard at a time, so it never holds more
     /// than one shard lock and never for long.
     pub fn cron(&self, now_ms: u64) {
+        self.tracking.enforce_limit(self);
         let total = (self.dbs.len() * SHARDS) as u64;
         // A pause keeps every key in place (Valkey skips expiry while clients are paused).
         if total == 0
@@ -267,6 +268,8 @@ impl Server {
                 .active_expire(now_ms, EXPIRE_ROUNDS_PER_SHARD);
             self.publish_events(&config);
         }
+        // BCAST clients hear of the keys this slice expired now, not at some later command.
+        self.tracking.flush(self);
         if let Some((started, clock)) = started.zip(self.clock()) {
             self.latency.sample_if_needed(
                 config.latency_monitor_threshold,

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::clients::ClientHandle;
 use crate::server::Server;
-use crate::sync::{lock, Arc, AtomicBool, AtomicUsize, Mutex, Ordering};
+use crate::sync::{lock, Arc, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering};
 
 /// A client's tracking settings (CLIENT TRACKING ON … and CLIENT CACHING).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub struct Mode {
     pub caching: bool,
     /// BCAST prefixes.
     pub prefixes: Vec<Vec<u8>>,
+    /// An invalidation found the redirect target gone (TRACKINGINFO `broken_redirect`).
+    pub broken_redirect: bool,
 }
 
 impl Mode {
@@ -55,6 +57,15 @@ pub struct Tracking {
     clients: AtomicUsize,
     /// Key → ids of the clients that cached it (default mode).
     keys: Mutex<HashMap<Box<[u8]>, Vec<u64>>>,
+    /// `keys.len()`, readable without the lock (checked before every command).
+    key_count: AtomicUsize,
+    /// Client ids over all keys (INFO tracking_total_items).
+    items: AtomicUsize,
+    /// `tracking-table-max-keys` and the config epoch it was read at (+1; 0: never read).
+    max_keys: AtomicU64,
+    max_keys_epoch: AtomicU64,
+    /// Consecutive evictions that ended still over the limit: each round tries 100 more.
+    evict_rounds: AtomicUsize,
     /// BCAST prefixes, their clients and the keys written under them since the last flush.
     prefixes: Mutex<Vec<Prefix>>,
     /// Set when some prefix has keys waiting for [`Tracking::flush`].
@@ -85,6 +96,16 @@ impl Tracking {
     /// Keys remembered in default mode (INFO tracking_total_keys).
     pub fn total_keys(&self) -> usize {
         lock(&self.keys).len()
+    }
+
+    /// Client ids remembered over all keys (INFO tracking_total_items).
+    pub fn total_items(&self) -> usize {
+        self.items.load(Ordering::Acquire)
+    }
+
+    /// BCAST prefixes with at least one client (INFO tracking_total_prefixes).
+    pub fn total_prefixes(&self) -> usize {
+        lock(&self.prefixes).len()
     }
 
     /// Tracking turned on for `client` (BCAST: under `prefixes`, "" when none).
@@ -127,8 +148,73 @@ impl Tracking {
             let ids = table.entry(key.into()).or_default();
             if !ids.contains(&client) {
                 ids.push(client);
+                self.items.fetch_add(1, Ordering::AcqRel);
             }
         }
+        self.key_count.store(table.len(), Ordering::Release);
+    }
+
+    /// Takes `key` out of the default-mode table, with the ids that cached it.
+    fn forget(&self, key: &[u8]) -> Option<Vec<u64>> {
+        let mut table = lock(&self.keys);
+        let ids = table.remove(key)?;
+        self.items.fetch_sub(ids.len(), Ordering::AcqRel);
+        self.key_count.store(table.len(), Ordering::Release);
+        Some(ids)
+    }
+
+    /// Keeps the default-mode table within `tracking-table-max-keys` (Valkey's
+    /// trackingLimitUsedSlots, run before each command and from the cron): keys are dropped
+    /// in no particular order, each with an `invalidate` to the clients that cached it, at
+    /// most 100 per call, 100 more per call while a previous one ended still over the limit,
+    /// so a lowered limit never stalls one command for long.
+    pub fn enforce_limit(&self, server: &Server) {
+        if !self.active() {
+            return;
+        }
+        let count = self.key_count.load(Ordering::Acquire);
+        if count == 0 {
+            return;
+        }
+        let max = self.max_keys(server);
+        if max == 0 || count as u64 <= max {
+            self.evict_rounds.store(0, Ordering::Relaxed);
+            return;
+        }
+        let effort = 100 * (self.evict_rounds.load(Ordering::Relaxed) + 1);
+        let mut evicted = 0;
+        loop {
+            let victim = {
+                let table = lock(&self.keys);
+                if table.len() as u64 <= max {
+                    self.evict_rounds.store(0, Ordering::Relaxed);
+                    return;
+                }
+                if evicted == effort {
+                    break;
+                }
+                table.keys().next().map(|k| k.to_vec())
+            };
+            let Some(key) = victim else { break };
+            self.invalidate_cached(server, 0, &key);
+            evicted += 1;
+        }
+        self.evict_rounds.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `tracking-table-max-keys`, re-read only when the configuration changed.
+    fn max_keys(&self, server: &Server) -> u64 {
+        let epoch = server.config_epoch() + 1;
+        if self.max_keys_epoch.load(Ordering::Acquire) == epoch {
+            return self.max_keys.load(Ordering::Acquire);
+        }
+        let max = server
+            .config()
+            .passive_i64("tracking-table-max-keys")
+            .max(0) as u64;
+        self.max_keys.store(max, Ordering::Release);
+        self.max_keys_epoch.store(epoch, Ordering::Release);
+        max
     }
 
     /// `key` was written by `writer`: clients that cached it get `invalidate [key]` (and
@@ -144,7 +230,12 @@ impl Tracking {
                 self.pending.store(true, Ordering::Release);
             }
         }
-        let Some(ids) = lock(&self.keys).remove(key) else {
+        self.invalidate_cached(server, writer, key);
+    }
+
+    /// Default mode: the clients that cached `key` get `invalidate [key]` and forget it.
+    fn invalidate_cached(&self, server: &Server, writer: u64, key: &[u8]) {
+        let Some(ids) = self.forget(key) else {
             return;
         };
         for id in ids {
@@ -164,12 +255,17 @@ impl Tracking {
         if !self.pending.swap(false, Ordering::AcqRel) {
             return;
         }
-        let batches: Vec<(Vec<u64>, Written)> = lock(&self.prefixes)
+        let mut batches: Vec<(Vec<u8>, Vec<u64>, Written)> = lock(&self.prefixes)
             .iter_mut()
             .filter(|e| !e.written.is_empty())
-            .map(|e| (e.clients.clone(), std::mem::take(&mut e.written)))
+            .map(|e| {
+                let written = std::mem::take(&mut e.written);
+                (e.prefix.clone(), e.clients.clone(), written)
+            })
             .collect();
-        for (clients, written) in batches {
+        // One message per prefix, in prefix order (Valkey walks its prefix radix tree).
+        batches.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (_, clients, written) in batches {
             for id in clients {
                 let Some(target) = server.clients.get(id) else {
                     continue;
@@ -193,7 +289,12 @@ impl Tracking {
         if !self.active() {
             return;
         }
-        lock(&self.keys).clear();
+        {
+            let mut table = lock(&self.keys);
+            table.clear();
+            self.items.store(0, Ordering::Release);
+            self.key_count.store(0, Ordering::Release);
+        }
         for target in server.clients.all() {
             let mode = lock(&target.tracking).clone();
             if mode.on {
@@ -210,12 +311,17 @@ enum Payload<'a> {
 
 /// Delivers one invalidation for `client` (tracking with `mode`): to itself in RESP3, or to
 /// the client it redirects to (RESP3 push, or a `__redis__:invalidate` message when that
-/// client is a RESP2 subscriber). A RESP2 client without a redirect gets nothing.
+/// client is a RESP2 subscriber). A RESP2 client without a redirect gets nothing. When the
+/// redirect target is gone, a RESP3 client gets `tracking-redir-broken <id>` instead (each
+/// time), and TRACKINGINFO shows `broken_redirect` from then on, as in Valkey.
 fn send(server: &Server, client: &Arc<ClientHandle>, mode: &Mode, payload: Payload<'_>) {
     let target = if mode.redirect != 0 {
         match server.clients.get(mode.redirect) {
             Some(t) => t,
-            None => return,
+            None => {
+                redirect_broken(server, client, mode.redirect);
+                return;
+            }
         }
     } else {
         client.clone()
@@ -246,4 +352,26 @@ fn send(server: &Server, client: &Arc<ClientHandle>, mode: &Mode, payload: Paylo
         }
     });
     target.wake();
+}
+
+/// `client`'s redirect target `id` has left: flagged, and told so when it speaks RESP3.
+fn redirect_broken(server: &Server, client: &Arc<ClientHandle>, id: u64) {
+    {
+        let mut mode = lock(&client.tracking);
+        // Tracking may have been turned off or pointed elsewhere since the message was built.
+        if !mode.on || mode.redirect != id {
+            return;
+        }
+        mode.broken_redirect = true;
+    }
+    if client.resp.load(Ordering::Relaxed) != 3 {
+        return;
+    }
+    let limit = server.config().output_limits[2].hard;
+    client.mailbox.deliver(limit, |w| {
+        w.push(2);
+        w.bulk(b"tracking-redir-broken");
+        w.integer(id as i64);
+    });
+    client.wake();
 }

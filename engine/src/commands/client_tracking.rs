@@ -192,7 +192,8 @@ fn info(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
                 flags.push(name);
             }
         }
-        if mode.redirect != 0 && ctx.server.clients.get(mode.redirect).is_none() {
+        // Set by the first invalidation that found the target gone, not by its leaving.
+        if mode.broken_redirect {
             flags.push(b"broken_redirect");
         }
     }

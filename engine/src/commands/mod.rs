@@ -345,7 +345,8 @@ fn out_of_memory(ctx: &Ctx<'_>, spec: &CommandSpec) -> bool {
 
 /// Client-side caching after a command: a tracking client's read-only command has its keys
 /// remembered; CLIENT CACHING lasts one command (a whole transaction when given before
-/// MULTI); BCAST clients hear of the keys this command wrote.
+/// MULTI); BCAST clients hear of the keys this command wrote (a transaction's all at once,
+/// after EXEC, one message per prefix as Valkey's end-of-event-loop broadcast).
 fn track(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: &Args<'_>) {
     let handle = &ctx.client.handle;
     let mut mode = lock(&handle.tracking);
@@ -358,7 +359,9 @@ fn track(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: &Args<'_>) {
         }
     }
     drop(mode);
-    ctx.server.tracking.flush(ctx.server);
+    if !ctx.in_exec() {
+        ctx.server.tracking.flush(ctx.server);
+    }
 }
 
 /// Reports a command EXEC ran to the slow log, latency monitor and MONITOR.
