@@ -7,11 +7,19 @@
 //! A line may start with a marker:
 //! - `~ ` run on both, compare nothing (TIME, HELLO's server name, RANDOMKEY);
 //! - `sort ` compare after sorting the elements of reply arrays, nested ones too (KEYS, SCAN);
-//! - `shape ` compare only the reply's type (SCAN cursors differ by design).
+//! - `shape ` compare only the reply's type (SCAN cursors differ by design);
+//! - `noreply ` send without reading a reply (`CLIENT REPLY OFF`; anything the command does
+//!   answer shows up at the connection's next read and fails the comparison there).
+//!
+//! `QUIT` closes the connection on both sides; the next line on it opens a new one.
 //!
 //! `@N ` before the marker runs the line on connection N (1 to 9, opened on first use; both
 //! sides share one server), and `@N READ` compares the next frame connection N receives
 //! without sending anything (pub/sub messages, the later frames of `SUBSCRIBE a b`).
+//!
+//! An argument `$idN` stands for connection N's CLIENT ID on each side (the ids differ
+//! between the servers), asked with CLIENT ID when first used: use it before connection N
+//! subscribes in RESP2. A reply holding an id is compared with `shape`.
 //!
 //! `FERROKEY_DIFF_ONLY=<name>` runs only `<name>.txt`.
 //!
@@ -206,6 +214,7 @@ fn kind(frame: &Frame) -> std::mem::Discriminant<Frame> {
 }
 
 enum Mode {
+    NoReply,
     Exact,
     Ignore,
     Sorted,
@@ -240,6 +249,8 @@ fn run_script(path: &Path, valkey: &Valkey) -> usize {
     let server = Arc::new(Server::new(config));
     // Connection `n` of the script is `conns[n - 1]` on both sides, opened when first used.
     let mut conns: Vec<(ValkeyConn, EngineConn)> = Vec::new();
+    // `$idN`: connection N's (Valkey, ferrokey) CLIENT ID, once asked.
+    let mut ids: Vec<Option<(Vec<u8>, Vec<u8>)>> = vec![None; 9];
     let mut compared = 0;
     for (n, raw) in text.split(|&b| b == b'\n').enumerate() {
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
@@ -252,7 +263,16 @@ fn run_script(path: &Path, valkey: &Valkey) -> usize {
             [b'@', d @ b'1'..=b'9', b' ', rest @ ..] => (usize::from(d - b'0'), rest),
             _ => (1, trimmed),
         };
-        while conns.len() < which {
+        // Every connection a `$idN` names is opened too.
+        let named = |arg: &[u8]| match arg {
+            [b'$', b'i', b'd', d @ b'1'..=b'9'] => Some(usize::from(d - b'0')),
+            _ => None,
+        };
+        let highest = trimmed
+            .split(|&b| b == b' ')
+            .filter_map(named)
+            .fold(which, usize::max);
+        while conns.len() < highest {
             let mut v = ValkeyConn::open(valkey.port);
             if conns.is_empty() {
                 v.sock.write_all(b"*1\r\n$8\r\nFLUSHALL\r\n").unwrap();
@@ -264,6 +284,20 @@ fn run_script(path: &Path, valkey: &Valkey) -> usize {
             };
             conns.push((v, e));
         }
+        for id_of in trimmed.split(|&b| b == b' ').filter_map(named) {
+            if ids[id_of - 1].is_none() {
+                let (v, e) = &mut conns[id_of - 1];
+                let mut request = Vec::new();
+                resp::encode_command(&mut request, &[&b"CLIENT"[..], b"ID"]);
+                v.sock.write_all(&request).unwrap();
+                let integer = |f: Frame| match f {
+                    Frame::Integer(i) => i.to_string().into_bytes(),
+                    other => panic!("{}:{}: CLIENT ID gave {other:?}", path.display(), n + 1),
+                };
+                let valkey_id = integer(read_frame(&mut v.sock, &mut v.buf));
+                ids[id_of - 1] = Some((valkey_id, integer(e.request(&request))));
+            }
+        }
         let (vconn, econn) = &mut conns[which - 1];
         let (mode, cmd) = if let Some(rest) = trimmed.strip_prefix(b"~ ") {
             (Mode::Ignore, rest)
@@ -271,6 +305,8 @@ fn run_script(path: &Path, valkey: &Valkey) -> usize {
             (Mode::Sorted, rest)
         } else if let Some(rest) = trimmed.strip_prefix(b"shape ") {
             (Mode::Shape, rest)
+        } else if let Some(rest) = trimmed.strip_prefix(b"noreply ") {
+            (Mode::NoReply, rest)
         } else {
             (Mode::Exact, trimmed)
         };
@@ -285,16 +321,44 @@ fn run_script(path: &Path, valkey: &Valkey) -> usize {
                 Ok(Some(req)) => req.iter().map(<[u8]>::to_vec).collect(),
                 other => panic!("{}:{}: bad script line: {other:?}", path.display(), n + 1),
             };
-            let mut request = Vec::new();
-            resp::encode_command(&mut request, &args);
-            vconn.sock.write_all(&request).unwrap();
-            (
+            // `$idN` becomes each side's own id for connection N.
+            let side = |valkey_side: bool| {
+                let args: Vec<&[u8]> = args
+                    .iter()
+                    .map(|a| match named(a).and_then(|i| ids[i - 1].as_ref()) {
+                        Some((v, _)) if valkey_side => v.as_slice(),
+                        Some((_, e)) => e.as_slice(),
+                        None => a.as_slice(),
+                    })
+                    .collect();
+                let mut request = Vec::new();
+                resp::encode_command(&mut request, &args);
+                request
+            };
+            vconn.sock.write_all(&side(true)).unwrap();
+            if let Mode::NoReply = mode {
+                econn.conn.receive(&side(false), now_us());
+                econn.conn.take_output(&mut econn.pending);
+                econn.conn.output_written();
+                continue;
+            }
+            let quit = args.len() == 1 && args[0].eq_ignore_ascii_case(b"quit");
+            let replies = (
                 read_frame(&mut vconn.sock, &mut vconn.buf),
-                econn.request(&request),
-            )
+                econn.request(&side(false)),
+            );
+            if quit {
+                // Closed on both sides (the engine connection leaves the server when
+                // dropped); a later line on this connection opens a fresh one.
+                *vconn = ValkeyConn::open(valkey.port);
+                econn.conn = Connection::new(server.clone());
+                econn.pending.clear();
+                ids[which - 1] = None;
+            }
+            replies
         };
         let (want, got) = match mode {
-            Mode::Ignore => continue,
+            Mode::Ignore | Mode::NoReply => continue,
             Mode::Exact => (want, got),
             Mode::Sorted => (sorted(want), sorted(got)),
             Mode::Shape => {
