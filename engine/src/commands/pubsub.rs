@@ -1,7 +1,9 @@
 //! SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE and their UNSUBSCRIBEs, PUBLISH, SPUBLISH, PUBSUB.
 
 use super::{Args, CmdError, Ctx, Handler};
+use crate::connection::ReplyMode;
 use crate::pubsub::Kind;
+use resp::ReplyWriter;
 
 pub(super) fn handler(name: &str) -> Option<Handler> {
     Some(match name {
@@ -51,16 +53,32 @@ fn verbs(kind: Kind) -> (&'static [u8], &'static [u8]) {
     }
 }
 
-/// One confirmation: `[verb, name, count]` (a push frame in RESP3).
+/// One confirmation: `[verb, name, count]` (a push frame in RESP3). Valkey sends these as
+/// pushes in both protocols, so CLIENT REPLY OFF / SKIP does not drop them: the client's
+/// own mailbox carries them then, past the connection's reply suppression.
 fn confirm(ctx: &mut Ctx<'_>, verb: &[u8], name: Option<&[u8]>, kind: Kind) {
-    let count = ctx.client.subs.count(kind);
-    ctx.out.push(3);
-    ctx.out.bulk(verb);
-    match name {
-        Some(n) => ctx.out.bulk(n),
-        None => ctx.out.null(),
+    let count = ctx.client.subs.count(kind) as i64;
+    let write = |w: &mut ReplyWriter<'_>| {
+        w.push(3);
+        w.bulk(verb);
+        match name {
+            Some(n) => w.bulk(n),
+            None => w.null(),
+        }
+        w.integer(count);
+    };
+    if silenced(ctx) {
+        let limit = ctx.config.output_limits[2].hard;
+        ctx.client.handle.mailbox.deliver(limit, write);
+        ctx.client.handle.wake();
+    } else {
+        write(&mut ctx.out);
     }
-    ctx.out.integer(count as i64);
+}
+
+/// True while CLIENT REPLY OFF or SKIP drops this command's reply.
+fn silenced(ctx: &Ctx<'_>) -> bool {
+    matches!(ctx.client.reply, ReplyMode::Off | ReplyMode::SkipNext)
 }
 
 fn subscribe(ctx: &mut Ctx<'_>, args: &Args<'_>, kind: Kind) -> Result<(), CmdError> {
@@ -94,7 +112,10 @@ fn unsubscribe(ctx: &mut Ctx<'_>, args: &Args<'_>, kind: Kind) -> Result<(), Cmd
                 .unsubscribe(kind, name, &ctx.client.handle);
             // Out of the registry now: what was published before is in the mailbox and goes
             // out ahead of this reply; nothing published later can reach us through `name`.
-            let _ = ctx.client.handle.mailbox.drain_into(ctx.out.buffer());
+            // (A silenced confirmation joins the mailbox behind them instead.)
+            if !silenced(ctx) {
+                let _ = ctx.client.handle.mailbox.drain_into(ctx.out.buffer());
+            }
         }
         confirm(ctx, verbs(kind).1, Some(name), kind);
     }
