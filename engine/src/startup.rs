@@ -149,11 +149,134 @@ pub fn boot(
             .with_probes(probes)
             .with_origin(origin(args, runtime, now_us())),
     );
-    let leftovers = prepare(&server, now_us(), &warnings)?;
+    let leftovers = prepare(&server, now_us(), &starting_lines(args, runtime), &warnings)?;
     if let Some(line) = no_effect_line(&set) {
         server.log(now_us(), crate::log::Level::Notice, &line);
     }
+    log_mode(&server, runtime, now_us());
     Ok((server, leftovers))
+}
+
+/// The opening log lines, Valkey's with ferrokey's names: a start marker, the version line,
+/// and whether a configuration was given (a warning when there was none, as valkey-server's
+/// without arguments).
+pub fn starting_lines(args: &[String], runtime: &str) -> Vec<(crate::log::Level, String)> {
+    use crate::log::Level;
+    let loaded = if args.is_empty() {
+        (
+            Level::Warning,
+            format!(
+                "Warning: no config file specified, using the default config. In order to specify a config file use ferrokey-{runtime} /path/to/ferrokey.conf"
+            ),
+        )
+    } else {
+        (Level::Notice, "Configuration loaded".to_owned())
+    };
+    vec![
+        (
+            Level::Notice,
+            "oO0OoO0OoO0Oo ferrokey is starting oO0OoO0OoO0Oo".to_owned(),
+        ),
+        (
+            Level::Notice,
+            format!(
+                "ferrokey version={}, bits={}, runtime={runtime}, pid={}, just started",
+                crate::VERSION,
+                usize::BITS,
+                std::process::id()
+            ),
+        ),
+        loaded,
+    ]
+}
+
+/// Logs the server's mode before it listens: the multi-line banner with the port and pid
+/// when `always-show-logo` is set or the log is a terminal (as Valkey shows its logo; test
+/// harnesses wait for its `PID:` line), a one-line summary otherwise.
+pub fn log_mode(server: &Server, runtime: &str, now_us: u64) {
+    use std::io::IsTerminal;
+    let config = server.config();
+    let show = config.passive_bool("always-show-logo")
+        || (config.logfile.is_empty() && std::io::stdout().is_terminal());
+    if !show {
+        server.log(
+            now_us,
+            crate::log::Level::Notice,
+            &format!("Running mode=standalone, port={}.", config.port),
+        );
+        return;
+    }
+    let block = format!(
+        "\n    ferrokey {} ({runtime}) {} bit\n    Running in standalone mode\n    Port: {}\n    PID: {}\n\n",
+        crate::VERSION,
+        usize::BITS,
+        config.port,
+        std::process::id()
+    );
+    log_raw(server, crate::log::Level::Notice, &block);
+}
+
+/// Writes `text` to the log as it is, without the line prefix (Valkey's raw log lines).
+fn log_raw(server: &Server, level: crate::log::Level, text: &str) {
+    let config = server.config();
+    if crate::log::enabled(&config.loglevel, level) {
+        // Nowhere left to report a failing log write; Valkey drops the line too.
+        let _ = crate::log::write_line(&config.logfile, text);
+    }
+}
+
+/// Logs what Valkey logs once it listens: `Server initialized`, ferrokey's own line naming
+/// the runtime, threads and addresses, and one `Ready to accept connections <kind>` per
+/// kind of listener (test harnesses wait for these words).
+pub fn log_ready(server: &Server, banner: &str, tcp: bool, unix: bool, now_us: u64) {
+    use crate::log::Level;
+    server.log(now_us, Level::Notice, "Server initialized");
+    server.log(now_us, Level::Notice, banner);
+    if tcp {
+        server.log(now_us, Level::Notice, "Ready to accept connections tcp");
+    }
+    if unix {
+        server.log(now_us, Level::Notice, "Ready to accept connections unix");
+    }
+}
+
+/// A termination signal (`SIGTERM`, `SIGINT`): logged as Valkey's signal handler words it,
+/// then a graceful shutdown.
+pub fn shutdown_signal(server: &Server, signal: &str, now_us: u64) {
+    log_raw(
+        server,
+        crate::log::Level::Warning,
+        &format!(
+            "{}:signal-handler ({}) Received {signal} scheduling shutdown...\n",
+            std::process::id(),
+            now_us / 1_000_000
+        ),
+    );
+    server.log(
+        now_us,
+        crate::log::Level::Notice,
+        "User requested shutdown...",
+    );
+    server.request_shutdown();
+}
+
+/// The end of a run, once connections are done: the start-up files removed (each logged, as
+/// Valkey does) and the last line.
+pub fn exit(server: &Server, mut leftovers: Leftovers, now_us: u64) {
+    use crate::log::Level;
+    if let Some(pidfile) = leftovers.pidfile.take() {
+        server.log(now_us, Level::Notice, "Removing the pid file.");
+        let _ = std::fs::remove_file(pidfile);
+    }
+    if let Some(socket) = leftovers.unixsocket.take() {
+        server.log(now_us, Level::Notice, "Removing the unix socket file.");
+        let _ = std::fs::remove_file(socket);
+    }
+    server.log(
+        now_us,
+        Level::Warning,
+        "ferrokey is now ready to exit, bye bye...",
+    );
 }
 
 /// The start-up line naming, once each, the parameters the configuration set that ferrokey
@@ -320,9 +443,28 @@ pub fn unix_listen_failed(path: &str, error: &std::io::Error) -> String {
     format!("Failed opening Unix socket {path}: {}", os_text(error))
 }
 
-/// The message when a listener cannot be opened.
-pub fn listen_failed(port: u16, target: &str, error: &std::io::Error) -> String {
-    format!("Failed listening on port {port} (tcp) on {target}: {error}, aborting.")
+/// Logs a listener that could not be opened, in Valkey's words: a warning naming the address,
+/// and for an address that is not optional (no leading `-` in `bind`) the line that start-up
+/// stops (test harnesses look for it to retry on another port).
+pub fn listen_failed(server: &Server, target: &str, optional: bool, error: &std::io::Error) {
+    use crate::log::Level;
+    let now = now_us();
+    server.log(
+        now,
+        Level::Warning,
+        &format!(
+            "Warning: Could not create server TCP listening socket {target}: bind: {}",
+            os_text(error)
+        ),
+    );
+    if !optional {
+        let port = server.config().port;
+        server.log(
+            now,
+            Level::Warning,
+            &format!("Failed listening on port {port} (tcp), aborting."),
+        );
+    }
 }
 
 /// Logs a failed accept (out of file descriptors, say) and returns how long the runtime
@@ -380,43 +522,46 @@ pub fn keepalive(
     })
 }
 
-/// Files start-up created and exit removes: the pid file and the unix socket.
+/// Files start-up created and exit removes: the pid file and the unix socket ([`exit`] logs
+/// their removal; dropped on an early exit, this removes them quietly).
 #[derive(Debug, Default)]
 pub struct Leftovers {
-    files: Vec<String>,
+    pidfile: Option<String>,
+    unixsocket: Option<String>,
 }
 
 impl Drop for Leftovers {
     fn drop(&mut self) {
-        for f in &self.files {
+        for f in self.pidfile.iter().chain(&self.unixsocket) {
             let _ = std::fs::remove_file(f);
         }
     }
 }
 
-impl Leftovers {
-    /// Remembers `path` for removal at exit.
-    pub fn remove_at_exit(&mut self, path: &str) {
-        self.files.push(path.to_owned());
-    }
-}
-
 /// Start-up work before listening: checks that `logfile` can be written (Valkey's message
-/// and exit when not), logs `warnings` from the steps before (open-files limit), and writes
-/// `pidfile` (a warning when it cannot).
-pub fn prepare(server: &Server, now_us: u64, warnings: &[String]) -> Result<Leftovers, String> {
+/// and exit when not), logs the `opening` lines and the `warnings` from the steps before
+/// (open-files limit), and writes `pidfile` (a warning when it cannot).
+pub fn prepare(
+    server: &Server,
+    now_us: u64,
+    opening: &[(crate::log::Level, String)],
+    warnings: &[String],
+) -> Result<Leftovers, String> {
     let config = server.config();
     let mut leftovers = Leftovers::default();
     if !config.logfile.is_empty() {
         crate::log::write_line(&config.logfile, "")
             .map_err(|e| format!("Can't open the log file: {}", os_text(&e)))?;
     }
+    for (level, line) in opening {
+        server.log(now_us, *level, line);
+    }
     for w in warnings {
         server.log(now_us, crate::log::Level::Warning, w);
     }
     if !config.pidfile.is_empty() {
         match std::fs::write(&config.pidfile, format!("{}\n", std::process::id())) {
-            Ok(()) => leftovers.remove_at_exit(&config.pidfile),
+            Ok(()) => leftovers.pidfile = Some(config.pidfile.clone()),
             Err(e) => server.log(
                 now_us,
                 crate::log::Level::Warning,
@@ -441,7 +586,7 @@ pub fn unix_socket(config: &crate::Config) -> Option<&str> {
 /// Applies `unixsocketperm` (0: leave the umask's choice) to the bound socket.
 pub fn unix_socket_bound(config: &crate::Config, leftovers: &mut Leftovers) -> Result<(), String> {
     use std::os::unix::fs::PermissionsExt;
-    leftovers.remove_at_exit(&config.unixsocket);
+    leftovers.unixsocket = Some(config.unixsocket.clone());
     if config.unixsocketperm != 0 {
         std::fs::set_permissions(
             &config.unixsocket,
@@ -458,7 +603,7 @@ pub(crate) fn os_text(e: &std::io::Error) -> String {
     text.split(" (os error").next().unwrap_or(&text).to_owned()
 }
 
-/// The start-up log line.
+/// ferrokey's own start-up line (after `Server initialized`).
 pub fn banner(runtime: &str, threads: usize, listening: &[String]) -> String {
     format!(
         "ferrokey {} starting: runtime={runtime} threads={threads} listening on {} pid={}",
@@ -522,7 +667,7 @@ mod tests {
     #[test]
     fn no_effect_line_names_passive_parameters_once() {
         let (_, set) = crate::config::load_with_names(
-            Some("activedefrag no\nport 7000\nslave-read-only yes\nactivedefrag yes\nmaxmemory 1mb\nenable-protected-configs yes\n"),
+            Some("activedefrag no\nport 7000\nslave-read-only yes\nactivedefrag no\nmaxmemory 1mb\nenable-protected-configs yes\n"),
             &["--hz".to_owned(), "20".to_owned()],
         )
         .unwrap();

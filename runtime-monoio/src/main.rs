@@ -49,10 +49,11 @@ fn main() -> ExitCode {
     for (target, optional) in startup::listen_targets(&config) {
         match StdListener::bind(&target).and_then(|l| l.local_addr()) {
             Ok(addr) => addrs.push(addr),
-            Err(e) if optional => eprintln!("{}", startup::listen_failed(config.port, &target, &e)),
             Err(e) => {
-                eprintln!("{}", startup::listen_failed(config.port, &target, &e));
-                return ExitCode::FAILURE;
+                startup::listen_failed(&server, &target, optional, &e);
+                if !optional {
+                    return ExitCode::FAILURE;
+                }
             }
         }
     }
@@ -66,7 +67,7 @@ fn main() -> ExitCode {
             match bound {
                 Ok(l) => Some(l),
                 Err(e) => {
-                    eprintln!("{e}");
+                    server.log(now_us(), Level::Warning, &e);
                     return ExitCode::FAILURE;
                 }
             }
@@ -108,7 +109,7 @@ fn main() -> ExitCode {
         match ready_rx.recv() {
             Ok(Ok(d)) => driver = d,
             Ok(Err(e)) => {
-                eprintln!("{e}");
+                server.log(now_us(), Level::Warning, &e);
                 return ExitCode::FAILURE;
             }
             Err(_) => return ExitCode::FAILURE,
@@ -124,13 +125,13 @@ fn main() -> ExitCode {
         Ok(mut signals) => {
             let server = server.clone();
             std::thread::spawn(move || {
-                if signals.forever().next().is_some() {
-                    server.log(
-                        now_us(),
-                        Level::Warning,
-                        "Received shutdown signal, scheduling shutdown...",
-                    );
-                    server.request_shutdown();
+                if let Some(signal) = signals.forever().next() {
+                    let name = if signal == signal_hook::consts::SIGINT {
+                        "SIGINT"
+                    } else {
+                        "SIGTERM"
+                    };
+                    startup::shutdown_signal(&server, name, now_us());
                 }
             });
         }
@@ -144,10 +145,12 @@ fn main() -> ExitCode {
         names.push(config.unixsocket.clone());
     }
     let banner = startup::banner("monoio", threads, &names);
-    server.log(
-        now_us(),
-        Level::Notice,
+    startup::log_ready(
+        &server,
         &format!("{banner} driver={driver}"),
+        !addrs.is_empty(),
+        unix.is_some(),
+        now_us(),
     );
 
     let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
@@ -160,12 +163,7 @@ fn main() -> ExitCode {
     while !server.clients.is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(5));
     }
-    server.log(
-        now_us(),
-        Level::Warning,
-        "ferrokey is now ready to exit, bye bye...",
-    );
-    drop(leftovers);
+    startup::exit(&server, leftovers, now_us());
     ExitCode::SUCCESS
 }
 

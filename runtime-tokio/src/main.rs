@@ -61,16 +61,11 @@ async fn serve(server: Arc<Server>, threads: usize, mut leftovers: Leftovers) ->
     for (target, optional) in startup::listen_targets(&config) {
         match TcpListener::bind(&target).await {
             Ok(l) => listeners.push(l),
-            Err(e) if optional => {
-                server.log(
-                    now_us(),
-                    Level::Warning,
-                    &startup::listen_failed(config.port, &target, &e),
-                );
-            }
             Err(e) => {
-                eprintln!("{}", startup::listen_failed(config.port, &target, &e));
-                return ExitCode::FAILURE;
+                startup::listen_failed(&server, &target, optional, &e);
+                if !optional {
+                    return ExitCode::FAILURE;
+                }
             }
         }
     }
@@ -83,23 +78,26 @@ async fn serve(server: Arc<Server>, threads: usize, mut leftovers: Leftovers) ->
         Some(path) => match UnixListener::bind(path) {
             Ok(l) => {
                 if let Err(e) = startup::unix_socket_bound(&config, &mut leftovers) {
-                    eprintln!("{e}");
+                    server.log(now_us(), Level::Warning, &e);
                     return ExitCode::FAILURE;
                 }
                 names.push(path.to_owned());
                 Some(l)
             }
             Err(e) => {
-                eprintln!("{}", startup::unix_listen_failed(path, &e));
+                let failed = startup::unix_listen_failed(path, &e);
+                server.log(now_us(), Level::Warning, &failed);
                 return ExitCode::FAILURE;
             }
         },
         None => None,
     };
-    server.log(
-        now_us(),
-        Level::Notice,
+    startup::log_ready(
+        &server,
         &startup::banner("tokio", threads, &names),
+        !listeners.is_empty(),
+        unix.is_some(),
+        now_us(),
     );
 
     let cron = {
@@ -126,10 +124,7 @@ async fn serve(server: Arc<Server>, threads: usize, mut leftovers: Leftovers) ->
     }
 
     tokio::select! {
-        () = shutdown_signal(signals) => {
-            server.log(now_us(), Level::Warning, "Received shutdown signal, scheduling shutdown...");
-            server.request_shutdown();
-        }
+        signal = shutdown_signal(signals) => startup::shutdown_signal(&server, signal, now_us()),
         () = poll_fn(|cx| server.poll_shutdown(cx)) => {}
     }
     for task in &accepting {
@@ -141,19 +136,15 @@ async fn serve(server: Arc<Server>, threads: usize, mut leftovers: Leftovers) ->
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     cron.abort();
-    server.log(
-        now_us(),
-        Level::Warning,
-        "ferrokey is now ready to exit, bye bye...",
-    );
-    drop(leftovers);
+    startup::exit(&server, leftovers, now_us());
     ExitCode::SUCCESS
 }
 
-async fn shutdown_signal((mut term, mut int): (Signal, Signal)) {
+/// The name of the first termination signal received.
+async fn shutdown_signal((mut term, mut int): (Signal, Signal)) -> &'static str {
     tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
+        _ = term.recv() => "SIGTERM",
+        _ = int.recv() => "SIGINT",
     }
 }
 

@@ -93,7 +93,7 @@ fn one_of(names: &[&str]) -> String {
 }
 
 /// Parameters of this table that ferrokey acts on all the same: they need no typed field.
-pub const ACTED_ON: &[&str] = &["enable-protected-configs"];
+pub const ACTED_ON: &[&str] = &["always-show-logo", "enable-protected-configs"];
 
 macro_rules! p {
     ($name:literal, $kind:expr, $default:literal, $mutable:ident $(, $flag:ident)*) => {

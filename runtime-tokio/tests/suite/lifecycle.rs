@@ -545,3 +545,74 @@ fn a_low_open_files_limit_lowers_maxclients_with_valkeys_warning() {
         assert!(text.contains(line), "{text}");
     }
 }
+
+/// What Valkey's test harness reads in spawn mode, in valkey-server 9.1.2's words: the
+/// banner's `PID:` line before `Server initialized` (with `always-show-logo yes`), one
+/// `Ready to accept connections` per kind of listener, and at SIGTERM the signal-handler
+/// line, each start-up file's removal and the last line.
+#[test]
+fn the_log_tells_start_up_and_shutdown_as_valkey_does() {
+    let dir = scratch("spawnlog");
+    let log = dir.join("ferrokey.log");
+    let (pidfile, sock) = (dir.join("ferrokey.pid"), dir.join("ferrokey.sock"));
+    let mut s = start_logged(
+        &log,
+        &[
+            "--always-show-logo",
+            "yes",
+            "--loglevel",
+            "verbose",
+            "--pidfile",
+            pidfile.to_str().unwrap(),
+            "--unixsocket",
+            sock.to_str().unwrap(),
+        ],
+    );
+    let pid = s.child.id();
+    let ready = |text: &str| text.contains("Ready to accept connections unix");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    while !ready(&text) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        text = std::fs::read_to_string(&log).unwrap();
+    }
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in {text}"))
+    };
+    let order = [
+        "* oO0OoO0OoO0Oo ferrokey is starting oO0OoO0OoO0Oo\n".to_owned(),
+        format!(", pid={pid}, just started\n"),
+        "* Configuration loaded\n".to_owned(),
+        format!(" PID: {pid}\n"),
+        "* Server initialized\n".to_owned(),
+        "* Ready to accept connections tcp\n".to_owned(),
+        "* Ready to accept connections unix\n".to_owned(),
+    ];
+    let places: Vec<usize> = order.iter().map(|n| at(n)).collect();
+    assert!(places.windows(2).all(|w| w[0] < w[1]), "{text}");
+    sigterm(&s);
+    assert!(exits_within(&mut s, Duration::from_secs(10)).success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    let tail = &text[text.find(":signal-handler (").expect(&text)..];
+    assert!(tail.starts_with(":signal-handler ("), "{tail}");
+    for needle in [
+        ") Received SIGTERM scheduling shutdown...\n",
+        "* User requested shutdown...\n",
+        "* Removing the pid file.\n",
+        "* Removing the unix socket file.\n",
+        "# ferrokey is now ready to exit, bye bye...\n",
+    ] {
+        assert!(tail.contains(needle), "no {needle:?} in {tail}");
+    }
+    assert!(!pidfile.exists() && !sock.exists());
+    // Without the option and logging to a file: one line instead of the banner.
+    let log2 = dir.join("plain.log");
+    let s = start_logged(&log2, &[]);
+    let text = std::fs::read_to_string(&log2).unwrap();
+    assert!(
+        text.contains(&format!("* Running mode=standalone, port={}.\n", s.port)),
+        "{text}"
+    );
+    assert!(!text.contains(" PID: "), "{text}");
+}
