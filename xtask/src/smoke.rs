@@ -54,8 +54,14 @@ fn start(bin: &PathBuf) -> Result<Server> {
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
         let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+        // ferrokey's own line follows Valkey's opening lines; end of output: start-up failed.
         let mut banner = String::new();
-        let _ = stdout.read_line(&mut banner);
+        while !banner.contains("starting:") {
+            banner.clear();
+            if !matches!(stdout.read_line(&mut banner), Ok(n) if n > 0) {
+                break;
+            }
+        }
         if banner.contains(&format!("127.0.0.1:{port}")) {
             // Keep draining the log so the server never blocks on a full pipe.
             std::thread::spawn(move || {
