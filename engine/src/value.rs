@@ -110,7 +110,10 @@ impl Value {
         use std::mem::size_of;
         match self {
             Value::Str(Str::Int(_) | Str::Inline { .. }) => 0,
-            Value::Str(Str::Plain { data, .. }) => RC_BYTES + data.len(),
+            // The counts and the bytes, in one allocation aligned as the counts are.
+            Value::Str(Str::Plain { data, .. }) => {
+                (RC_BYTES + data.len()).next_multiple_of(std::mem::align_of::<usize>())
+            }
             Value::Str(Str::Bytes { data, .. }) => {
                 RC_BYTES + size_of::<Vec<u8>>() + data.capacity()
             }
