@@ -661,8 +661,10 @@ impl Connection {
                     }
                     commands += 1;
                     last = done.name.or(last);
-                    // CLIENT REPLY: OFF drops replies until ON; SKIP drops the next one.
-                    let skipped = mode_before == ReplyMode::SkipNext;
+                    // CLIENT REPLY: OFF drops replies until ON; SKIP drops the next one,
+                    // unless that is CLIENT REPLY ON, whose +OK goes out (as Valkey's).
+                    let skipped =
+                        mode_before == ReplyMode::SkipNext && state.reply != ReplyMode::On;
                     if skipped || (mode_before == ReplyMode::Off && state.reply == ReplyMode::Off) {
                         output.truncate(mark);
                     }

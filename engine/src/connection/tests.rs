@@ -676,6 +676,20 @@ fn client_reply_skip_twice_skips_two_replies() {
     );
 }
 
+// Checked against Valkey 9.1.2: CLIENT REPLY ON right after SKIP is answered, and clears it.
+#[test]
+fn client_reply_on_after_skip_is_answered() {
+    let mut c = conn();
+    assert_eq!(
+        talk(
+            &mut c,
+            "CLIENT REPLY SKIP\r\nCLIENT REPLY ON\r\nPING\r\n",
+            T0
+        ),
+        "+OK\r\n+PONG\r\n"
+    );
+}
+
 // Found in review: deadlines near i64::MAX ms must not overflow anywhere (EXPIRETIME
 // rounding, the active cycle's TTL average, INFO keyspace).
 #[test]
