@@ -142,7 +142,7 @@ pub fn boot(
         monotonic_us: Some(monotonic_us),
         used_memory: Some(crate::alloc::allocated),
         rss: Some(resident_bytes),
-        ..crate::Probes::default()
+        cpu: Some(cpu_seconds),
     };
     let server = crate::sync::Arc::new(
         Server::new(config)
@@ -296,6 +296,23 @@ fn resident_bytes() -> usize {
         .ok()
         .and_then(|s| s.split_whitespace().nth(1)?.parse::<usize>().ok())
         .map_or(0, |pages| pages * rustix::param::page_size())
+}
+
+/// CPU seconds this process used, `(system, user)` (INFO used_cpu_sys/used_cpu_user), from
+/// /proc/self/stat in clock ticks; zeros where that is missing.
+fn cpu_seconds() -> (f64, f64) {
+    let ticks = rustix::param::clock_ticks_per_second().max(1) as f64;
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces): state is the first, utime the
+    // 12th, stime the 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let field = |i: usize| {
+        rest.split_whitespace()
+            .nth(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .map_or(0.0, |t| t as f64 / ticks)
+    };
+    (field(12), field(11))
 }
 
 /// Reads the configuration from the command line: the file (if named), standard input (for
@@ -643,6 +660,22 @@ mod tests {
         let a = args(&["f.conf", "--port", "7000"]);
         assert!(!reads_stdin(&a));
         assert_eq!(split_command_line(&a), (Some("f.conf"), &a[1..]));
+    }
+
+    #[test]
+    fn cpu_time_grows_with_work() {
+        let (sys0, user0) = cpu_seconds();
+        let t = std::time::Instant::now();
+        let mut x = 0u64;
+        while t.elapsed() < std::time::Duration::from_millis(100) {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+        }
+        std::hint::black_box(x);
+        let (sys1, user1) = cpu_seconds();
+        assert!(
+            sys1 >= sys0 && user1 > user0,
+            "{sys0} {user0} -> {sys1} {user1}"
+        );
     }
 
     #[test]
