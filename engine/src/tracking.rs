@@ -284,16 +284,17 @@ impl Tracking {
     }
 
     /// FLUSHDB/FLUSHALL: every tracking client gets `invalidate` with a null, and no key
-    /// stays remembered.
+    /// stays remembered, even with no client tracking now (keys cached before a client
+    /// turned tracking off would otherwise invalidate for it once it tracks again).
     pub fn flush_all(&self, server: &Server) {
-        if !self.active() {
-            return;
-        }
-        {
+        if self.key_count.load(Ordering::Acquire) > 0 {
             let mut table = lock(&self.keys);
             table.clear();
             self.items.store(0, Ordering::Release);
             self.key_count.store(0, Ordering::Release);
+        }
+        if !self.active() {
+            return;
         }
         for target in server.clients.all() {
             let mode = lock(&target.tracking).clone();
