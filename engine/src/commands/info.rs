@@ -291,8 +291,8 @@ fn stats(ctx: &Ctx<'_>, t: &mut String) {
         "# Stats\r\ntotal_commands_processed:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n\
          expired_keys:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\nevicted_scripts:0\r\nkeyspace_hits:{}\r\n\
          keyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\n\
-         latest_fork_usec:0\r\ntotal_forks:0\r\ntracking_total_keys:{}\r\nunexpected_error_replies:0\r\n\
-         total_error_replies:{}\r\n",
+         latest_fork_usec:0\r\ntotal_forks:0\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\n\
+         tracking_total_prefixes:{}\r\nunexpected_error_replies:0\r\ntotal_error_replies:{}\r\n",
         ctx.server.total_commands(),
         expired,
         hits,
@@ -301,6 +301,8 @@ fn stats(ctx: &Ctx<'_>, t: &mut String) {
         ctx.server.pubsub.len(Kind::Pattern),
         ctx.server.pubsub.len(Kind::Shard),
         ctx.server.tracking.total_keys(),
+        ctx.server.tracking.total_items(),
+        ctx.server.tracking.total_prefixes(),
         ctx.server.stats().total_errors(),
     );
 }
@@ -479,6 +481,8 @@ mod tests {
             "pubsub_channels:2\r\n",
             "pubsub_patterns:1\r\n",
             "tracking_total_keys:3\r\n",
+            "tracking_total_items:3\r\n",
+            "tracking_total_prefixes:0\r\n",
         ] {
             assert!(text.contains(field), "missing {field:?} in {text}");
         }
