@@ -350,14 +350,10 @@ pub fn served_event(class: u32, event: &'static str, db: usize, key: &[u8]) {
 /// microseconds, 0 for "forever"; Valkey's errors and rounding (up to the millisecond).
 pub fn parse_timeout(arg: &[u8], now_us: u64) -> Result<u64, crate::commands::CmdError> {
     use crate::commands::CmdError;
-    let secs = std::str::from_utf8(arg)
-        .ok()
-        .filter(|s| !s.is_empty() && !s.starts_with(|c: char| c.is_whitespace()))
-        .and_then(|s| s.parse::<f64>().ok())
-        .filter(|v| !v.is_nan())
-        .ok_or(CmdError::Other(
-            "ERR timeout is not a float or out of range",
-        ))?;
+    // Valkey parses it as a `long double` (strtold: `0x` hexadecimal too).
+    let secs = crate::commands::parse_long_double(arg).ok_or(CmdError::Other(
+        "ERR timeout is not a float or out of range",
+    ))?;
     let ms = (secs * 1000.0).ceil();
     if ms > i64::MAX as f64 {
         return Err(CmdError::Other("ERR timeout is out of range"));

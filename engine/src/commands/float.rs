@@ -63,6 +63,16 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     Ok(())
 }
 
+/// A number in Valkey's `string2ld` syntax (what `getLongDoubleFromObject` accepts: decimal,
+/// `0x` hexadecimal, `inf`), as the nearest `f64`; `None` when it is not one.
+pub(crate) fn parse_long_double(s: &[u8]) -> Option<f64> {
+    Some(match longdouble::parse(s)? {
+        Parsed::Finite(v) => v.to_f64(),
+        Parsed::Infinite if s.first() == Some(&b'-') => f64::NEG_INFINITY,
+        Parsed::Infinite => f64::INFINITY,
+    })
+}
+
 /// A checked HINCRBYFLOAT increment: finite, parsed as a `long double`.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct FloatIncrement(LongDouble);

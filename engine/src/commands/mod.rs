@@ -41,6 +41,7 @@ use resp::ReplyWriter;
 
 pub(crate) use args::Args;
 pub(crate) use client_tracking::disable as disable_tracking;
+pub(crate) use float::parse_long_double;
 pub use error::CmdError;
 pub use multi::Multi;
 use table::CommandSpec;

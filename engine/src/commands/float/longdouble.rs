@@ -49,6 +49,19 @@ impl LongDouble {
         }
     }
 
+    /// The nearest `f64` (infinite beyond its range, zero below it).
+    pub fn to_f64(self) -> f64 {
+        let half = self.exp.clamp(-1100, 1100) as i32 / 2;
+        let rest = self.exp.clamp(-1100, 1100) as i32 - half;
+        // In two steps, so 2^exp's own underflow cannot zero a representable result.
+        let magnitude = self.mant as f64 * 2f64.powi(half) * 2f64.powi(rest);
+        if self.neg {
+            -magnitude
+        } else {
+            magnitude
+        }
+    }
+
     /// The exact value of an integer (`(long double)(long)v`; 64 bits always fit).
     pub fn from_i64(v: i64) -> LongDouble {
         let mag = v.unsigned_abs();
