@@ -270,6 +270,8 @@ impl Server {
         }
         // BCAST clients hear of the keys this slice expired now, not at some later command.
         self.tracking.flush(self);
+        // Large expired values, freed with the shard locks released.
+        crate::lazyfree::release(self);
         if let Some((started, clock)) = started.zip(self.clock()) {
             self.latency.sample_if_needed(
                 config.latency_monitor_threshold,

@@ -481,4 +481,48 @@ mod tests {
         run(&mut c, &["CONFIG", "RESETSTAT"]);
         assert_eq!(lazyfreed(&mut c), (0, 0));
     }
+
+    #[test]
+    fn lazyfree_counts_replaced_and_expired_values_as_configured() {
+        const T0: u64 = 1_700_000_000_000_000;
+        let server = Arc::new(Server::new(Config::default()));
+        let mut c = Connection::new(server.clone());
+        // Replaced by a write (lazyfree-lazy-server-del yes by default), through SET's
+        // in-place path and through a plain insert (SUNIONSTORE).
+        big_set(&mut c, "s", 200);
+        assert_eq!(run(&mut c, &["SET", "s", "x"]), "+OK\r\n");
+        assert_eq!(lazyfreed(&mut c), (0, 1));
+        big_set(&mut c, "u", 200);
+        run(&mut c, &["SADD", "t", "a"]);
+        assert_eq!(run(&mut c, &["SUNIONSTORE", "u", "t"]), ":1\r\n");
+        assert_eq!(lazyfreed(&mut c), (0, 2));
+        run(&mut c, &["CONFIG", "SET", "lazyfree-lazy-server-del", "no"]);
+        big_set(&mut c, "v", 200);
+        run(&mut c, &["SET", "v", "x"]);
+        assert_eq!(lazyfreed(&mut c), (0, 2));
+
+        // Expired, found by a lookup (lazyfree-lazy-expire yes by default) or by the cycle.
+        big_set(&mut c, "e", 200);
+        run(&mut c, &["EXPIRE", "e", "10"]);
+        c.receive(b"*2\r\n$6\r\nEXISTS\r\n$1\r\ne\r\n", T0 + 20_000_000);
+        let mut out = Vec::new();
+        c.take_output(&mut out);
+        assert_eq!(out, b":0\r\n");
+        assert_eq!(lazyfreed(&mut c), (0, 3));
+        big_set(&mut c, "e", 200);
+        run(&mut c, &["EXPIRE", "e", "10"]);
+        for _ in 0..10_000 {
+            server.cron(T0 / 1000 + 20_000);
+            if lazyfreed(&mut c).1 == 4 {
+                break;
+            }
+        }
+        assert_eq!(lazyfreed(&mut c), (0, 4));
+        run(&mut c, &["CONFIG", "SET", "lazyfree-lazy-expire", "no"]);
+        big_set(&mut c, "e", 200);
+        run(&mut c, &["EXPIRE", "e", "10"]);
+        c.receive(b"*2\r\n$6\r\nEXISTS\r\n$1\r\ne\r\n", T0 + 20_000_000);
+        c.take_output(&mut out);
+        assert_eq!(lazyfreed(&mut c), (0, 4));
+    }
 }

@@ -433,5 +433,10 @@ fn run(ctx: &mut Ctx<'_>, spec: &'static CommandSpec, args: &Args<'_>) -> Result
         .handle
         .commands
         .fetch_add(1, crate::sync::Ordering::Relaxed);
+    // Large values the command replaced or found expired, freed with its locks released
+    // (a transaction's, once EXEC has released them).
+    if !ctx.in_exec() {
+        crate::lazyfree::release(ctx.server);
+    }
     result
 }

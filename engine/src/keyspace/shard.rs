@@ -184,7 +184,9 @@ impl Shard {
     fn expire_if_needed(&mut self, key: &[u8], now_ms: u64) -> bool {
         let expired = matches!(self.dict.get(key), Some(e) if e.expired(now_ms));
         if expired && !KEEP_EXPIRED.get() {
-            self.remove(key);
+            if let Some(old) = self.remove(key) {
+                crate::lazyfree::defer(&old.value, crate::lazyfree::Reason::Expired);
+            }
             self.expired_keys += 1;
             notify::shard_event(class::EXPIRED, "expired", self.db, key);
         }
@@ -308,8 +310,9 @@ impl Shard {
         entry.atime = self.clock_s.max(NOW_S.get());
         let volatile = entry.expire_at != 0;
         let old = self.dict.insert(key, entry);
-        if old.is_none() {
-            notify::shard_event(class::NEW, "new", self.db, key);
+        match &old {
+            None => notify::shard_event(class::NEW, "new", self.db, key),
+            Some(o) => crate::lazyfree::defer(&o.value, crate::lazyfree::Reason::Replaced),
         }
         match (old.as_ref().is_some_and(|o| o.expire_at != 0), volatile) {
             (false, true) => {
@@ -337,6 +340,10 @@ impl Shard {
         let placeholder = Value::Str(crate::value::Str::Int(0));
         let old = self.dict.get_mut(key);
         let old = old.map(|e| std::mem::replace(&mut e.value, placeholder));
+        if let Some(old) = &old {
+            // `make` drops what it does not reuse, under the lock.
+            crate::lazyfree::defer(old, crate::lazyfree::Reason::Replaced);
+        }
         self.insert(key, Entry::with_expire(make(old), expire_at))
     }
 
