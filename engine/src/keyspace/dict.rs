@@ -367,6 +367,41 @@ impl<V> Dict<V> {
         (of(&self.tables[0]), target)
     }
 
+    /// Bytes one entry under a `key_len`-byte key takes on the heap, its value's own
+    /// allocations aside (MEMORY USAGE): the node, and the key when too long to sit in it.
+    pub fn entry_size(key_len: usize) -> usize {
+        std::mem::size_of::<Node<V>>() + if key_len > KEY_INLINE { key_len } else { 0 }
+    }
+
+    /// Bytes of the bucket arrays and the entry nodes: what the table costs beyond its keys'
+    /// and values' own allocations (MEMORY STATS).
+    pub fn overhead(&self) -> usize {
+        self.bucket_bytes() + self.len() * std::mem::size_of::<Node<V>>()
+    }
+
+    fn bucket_bytes(&self) -> usize {
+        self.tables
+            .iter()
+            .map(|t| t.buckets.capacity() * std::mem::size_of::<Link<V>>())
+            .sum()
+    }
+
+    /// Bytes the table holds on the heap (MEMORY USAGE): both bucket arrays and the entries,
+    /// each with what `value_heap` says its value owns. Past `samples` entries the average
+    /// of the first `samples` stands for the rest, as Valkey's `objectComputeSize` samples.
+    pub fn heap_size(&self, samples: usize, mut value_heap: impl FnMut(&V) -> usize) -> usize {
+        let buckets = self.bucket_bytes();
+        let (mut seen, mut bytes) = (0usize, 0usize);
+        for (key, value) in self.iter().take(samples.max(1)) {
+            bytes += Self::entry_size(key.len()) + value_heap(value);
+            seen += 1;
+        }
+        if seen == 0 {
+            return buckets;
+        }
+        buckets + (bytes as u128 * self.len() as u128 / seen as u128) as usize
+    }
+
     /// Every entry (order unspecified), borrowed for as long as the dict.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> + '_ {
         self.tables.iter().flat_map(|t| {
