@@ -10,7 +10,8 @@ use crate::keyspace::{Db, SHARDS};
 use crate::log::{self, Level};
 use crate::stats::Stats;
 use crate::sync::{
-    lock, lock_read, lock_write, AtomicBool, AtomicU64, Mutex, Ordering, RwLock, Shared,
+    lock, lock_read, lock_write, AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering, RwLock,
+    Shared,
 };
 
 /// Measurements the runtime supplies, each optional.
@@ -81,6 +82,8 @@ pub struct Server {
     maxmemory: AtomicU64,
     /// Lazy freeing's counters (UNLINK, FLUSHDB ASYNC).
     pub lazyfree: crate::lazyfree::LazyFree,
+    /// See [`Server::note_memory_peak`].
+    peak_memory: AtomicUsize,
     /// The runtime tasks waiting for [`Server::poll_shutdown`].
     shutdown_wakers: Mutex<Vec<Waker>>,
 }
@@ -117,6 +120,7 @@ impl Server {
             shutdown_wakers: Mutex::new(Vec::new()),
             maxmemory,
             lazyfree: Default::default(),
+            peak_memory: AtomicUsize::new(0),
         }
     }
 
@@ -173,6 +177,16 @@ impl Server {
     /// `maxmemory` in bytes, 0 for no limit (the configuration's, read without a lock).
     pub fn maxmemory(&self) -> u64 {
         self.maxmemory.load(Ordering::Relaxed)
+    }
+
+    /// The most memory in use seen so far (sampled by [`Server::cron`] and by this call), as
+    /// Valkey samples its peak; 0 without the runtime's probe.
+    pub fn note_memory_peak(&self) -> usize {
+        let Some(used) = self.probes.used_memory.map(|f| f()) else {
+            return 0;
+        };
+        let old = self.peak_memory.fetch_max(used, Ordering::Relaxed);
+        old.max(used)
     }
 
     /// Changes with every [`Server::set_config`]; see [`Server::config`].
@@ -242,6 +256,7 @@ impl Server {
     /// Runs one slice of the active expiry cycle, a shard at a time, so it never holds more
     /// than one shard lock and never for long.
     pub fn cron(&self, now_ms: u64) {
+        self.note_memory_peak();
         self.tracking.enforce_limit(self);
         let total = (self.dbs.len() * SHARDS) as u64;
         // A pause keeps every key in place (Valkey skips expiry while clients are paused).
@@ -332,6 +347,9 @@ impl Server {
         self.retired_commands.store(0, Ordering::Relaxed);
         *lock(&self.retired_stats) = Stats::default();
         self.lazyfree.reset();
+        // Valkey's RESETSTAT starts the peak over from the memory in use now.
+        self.peak_memory.store(0, Ordering::Relaxed);
+        self.note_memory_peak();
         for h in self.clients.all() {
             h.commands.store(0, Ordering::Relaxed);
             *lock(&h.stats) = Stats::default();

@@ -5,7 +5,7 @@
 //! (and the key, when too long to sit in it), its expiry entry if it has a TTL, and what the
 //! value allocates; an aggregate's elements are sampled (`SAMPLES`, 5 by default, 0 for all)
 //! as Valkey's `objectComputeSize` samples them. MEMORY STATS reports what the runtime's
-//! probes and the tables measure, and 0 for what ferrokey does not track (peak, start-up
+//! probes and the tables measure, and 0 for what ferrokey does not track (start-up
 //! allocation, client buffers, replication, scripting).
 
 use super::args::parse_i64;
@@ -107,6 +107,7 @@ struct DbOverhead {
 #[derive(Default)]
 struct Measured {
     used: usize,
+    peak: usize,
     rss: usize,
     keys: usize,
     dbs: Vec<DbOverhead>,
@@ -116,6 +117,7 @@ fn measure(ctx: &Ctx<'_>) -> Measured {
     let probes = ctx.server.probes();
     let mut m = Measured {
         used: probes.used_memory.map_or(0, |f| f()),
+        peak: ctx.server.note_memory_peak(),
         rss: probes.rss.map_or(0, |f| f()),
         ..Measured::default()
     };
@@ -177,7 +179,7 @@ fn stats(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
         out.bulk(name.as_bytes());
         out.double(v);
     };
-    int(out, "peak.allocated", 0);
+    int(out, "peak.allocated", m.peak);
     int(out, "total.allocated", m.used);
     int(out, "startup.allocated", 0);
     for name in [
@@ -212,8 +214,7 @@ fn stats(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
     );
     int(out, "dataset.bytes", dataset);
     dbl(out, "dataset.percentage", ratio(dataset * 100, m.used));
-    // No peak is tracked.
-    dbl(out, "peak.percentage", 0.0);
+    dbl(out, "peak.percentage", ratio(m.used * 100, m.peak));
     int(out, "allocator.allocated", m.used);
     int(out, "allocator.active", m.rss);
     int(out, "allocator.resident", m.rss);
@@ -366,6 +367,18 @@ mod tests {
         assert_eq!(run(&mut c, &["SET", "k", "v3"]), OOM);
         run(&mut c, &["CONFIG", "SET", "maxmemory", "0"]);
         assert_eq!(run(&mut c, &["SET", "k", "v3"]), "+OK\r\n");
+    }
+
+    #[test]
+    fn stats_report_the_peak() {
+        let mut c = Connection::new(megabyte_server());
+        let stats = run(&mut c, &["MEMORY", "STATS"]);
+        assert!(stats.contains("peak.allocated\r\n:1048576\r\n"), "{stats}");
+        assert!(stats.contains("total.allocated\r\n:1048576\r\n"), "{stats}");
+        assert!(
+            stats.contains("peak.percentage\r\n$3\r\n100\r\n"),
+            "{stats}"
+        );
     }
 
     #[test]
