@@ -62,6 +62,9 @@ pub struct ClientHandle {
     pub paused: AtomicBool,
     /// Set by CLIENT KILL; the connection closes at its next chance.
     killed: AtomicBool,
+    /// Set when the connection closes after its reply (QUIT): gone for tracking redirects
+    /// before that reply reaches the client, as Valkey frees it before reading more input.
+    closing: AtomicBool,
     /// Woken when the client is killed, so an idle connection notices.
     waker: Mutex<Option<Waker>>,
     /// Name, library and last command.
@@ -101,6 +104,7 @@ impl ClientHandle {
             no_touch: AtomicBool::new(false),
             paused: AtomicBool::new(false),
             killed: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
             waker: Mutex::new(None),
             blocked: Mutex::new(None),
             stats: Mutex::new(crate::stats::Stats::default()),
@@ -133,6 +137,16 @@ impl ClientHandle {
     /// True once CLIENT KILL hit this client.
     pub fn is_killed(&self) -> bool {
         self.killed.load(Ordering::Acquire)
+    }
+
+    /// The connection is closing after its last reply (QUIT and the like).
+    pub fn mark_closing(&self) {
+        self.closing.store(true, Ordering::Release);
+    }
+
+    /// Killed or closing: still registered, but no longer a redirect target.
+    pub fn is_leaving(&self) -> bool {
+        self.is_killed() || self.closing.load(Ordering::Acquire)
     }
 
     /// Subscribed to any channel, pattern or shard channel (pub/sub mode).

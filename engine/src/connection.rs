@@ -586,9 +586,6 @@ impl Connection {
         let mut at = 0;
         let (mut commands, mut last) = (0, None);
         loop {
-            // Over tracking-table-max-keys, keys are dropped before the next command (as
-            // Valkey does), so this client's invalidations for them lead that command's reply.
-            server.tracking.enforce_limit(server);
             // Messages pushed before the next command go out before its reply.
             if state.handle.mailbox.drain_into(output).is_err() {
                 // Over the pub/sub limit: poll_ready closes the connection.
@@ -602,6 +599,11 @@ impl Connection {
                     at += consumed;
                     if req.is_empty() {
                         continue;
+                    }
+                    // Over tracking-table-max-keys, keys are dropped before each command (as
+                    // Valkey does); this client's invalidations for them lead its reply.
+                    if server.tracking.enforce_limit(server) {
+                        let _ = state.handle.mailbox.drain_into(output);
                     }
                     let argv: Argv<'_> = req.iter().collect();
                     let proto = state.proto;
@@ -677,6 +679,7 @@ impl Connection {
                         Flow::Continue => {}
                         Flow::Close => {
                             *closing = true;
+                            state.handle.mark_closing();
                             break;
                         }
                         Flow::SleepUntil(until) => {

@@ -257,7 +257,7 @@ impl Server {
     /// than one shard lock and never for long.
     pub fn cron(&self, now_ms: u64) {
         self.note_memory_peak();
-        self.tracking.enforce_limit(self);
+        let _ = self.tracking.enforce_limit(self);
         let total = (self.dbs.len() * SHARDS) as u64;
         // A pause keeps every key in place (Valkey skips expiry while clients are paused).
         if total == 0

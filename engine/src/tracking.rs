@@ -167,39 +167,49 @@ impl Tracking {
     /// trackingLimitUsedSlots, run before each command and from the cron): keys are dropped
     /// in no particular order, each with an `invalidate` to the clients that cached it, at
     /// most 100 per call, 100 more per call while a previous one ended still over the limit,
-    /// so a lowered limit never stalls one command for long.
-    pub fn enforce_limit(&self, server: &Server) {
+    /// so a lowered limit never stalls one command for long. True when keys were dropped.
+    pub fn enforce_limit(&self, server: &Server) -> bool {
         if !self.active() {
-            return;
+            return false;
         }
         let count = self.key_count.load(Ordering::Acquire);
         if count == 0 {
-            return;
+            return false;
         }
         let max = self.max_keys(server);
         if max == 0 || count as u64 <= max {
-            self.evict_rounds.store(0, Ordering::Relaxed);
-            return;
+            // Read first: this runs before every command, and a store would bounce the line.
+            if self.evict_rounds.load(Ordering::Relaxed) != 0 {
+                self.evict_rounds.store(0, Ordering::Relaxed);
+            }
+            return false;
         }
         let effort = 100 * (self.evict_rounds.load(Ordering::Relaxed) + 1);
-        let mut evicted = 0;
-        loop {
-            let victim = {
-                let table = lock(&self.keys);
-                if table.len() as u64 <= max {
-                    self.evict_rounds.store(0, Ordering::Relaxed);
-                    return;
-                }
-                if evicted == effort {
-                    break;
-                }
-                table.keys().next().map(|k| k.to_vec())
-            };
-            let Some(key) = victim else { break };
-            self.invalidate_cached(server, 0, &key);
-            evicted += 1;
+        // Chosen and taken out under one lock: two threads over the limit at once never
+        // evict the same excess twice.
+        let victims: Vec<(Box<[u8]>, Vec<u64>)> = {
+            let mut table = lock(&self.keys);
+            let over = (table.len() as u64).saturating_sub(max) as usize;
+            let chosen: Vec<Box<[u8]>> = table.keys().take(over.min(effort)).cloned().collect();
+            let victims: Vec<_> = chosen
+                .into_iter()
+                .filter_map(|k| table.remove_entry(&k))
+                .collect();
+            let items = victims.iter().map(|(_, ids)| ids.len()).sum();
+            self.items.fetch_sub(items, Ordering::AcqRel);
+            self.key_count.store(table.len(), Ordering::Release);
+            if over <= effort {
+                self.evict_rounds.store(0, Ordering::Relaxed);
+            } else {
+                self.evict_rounds.fetch_add(1, Ordering::Relaxed);
+            }
+            victims
+        };
+        let evicted = !victims.is_empty();
+        for (key, ids) in victims {
+            self.notify(server, 0, &key, ids);
         }
-        self.evict_rounds.fetch_add(1, Ordering::Relaxed);
+        evicted
     }
 
     /// `tracking-table-max-keys`, re-read only when the configuration changed.
@@ -235,9 +245,14 @@ impl Tracking {
 
     /// Default mode: the clients that cached `key` get `invalidate [key]` and forget it.
     fn invalidate_cached(&self, server: &Server, writer: u64, key: &[u8]) {
-        let Some(ids) = self.forget(key) else {
-            return;
-        };
+        if let Some(ids) = self.forget(key) {
+            self.notify(server, writer, key, ids);
+        }
+    }
+
+    /// Sends `invalidate [key]` to the clients `ids` that cached it (not to `writer` under
+    /// NOLOOP, nor to clients that stopped tracking or went BCAST since).
+    fn notify(&self, server: &Server, writer: u64, key: &[u8], ids: Vec<u64>) {
         for id in ids {
             let Some(target) = server.clients.get(id) else {
                 continue;
@@ -317,7 +332,11 @@ enum Payload<'a> {
 /// time), and TRACKINGINFO shows `broken_redirect` from then on, as in Valkey.
 fn send(server: &Server, client: &Arc<ClientHandle>, mode: &Mode, payload: Payload<'_>) {
     let target = if mode.redirect != 0 {
-        match server.clients.get(mode.redirect) {
+        match server
+            .clients
+            .get(mode.redirect)
+            .filter(|t| !t.is_leaving())
+        {
             Some(t) => t,
             None => {
                 redirect_broken(server, client, mode.redirect);
@@ -375,4 +394,47 @@ fn redirect_broken(server: &Server, client: &Arc<ClientHandle>, id: u64) {
         w.integer(id as i64);
     });
     client.wake();
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sync::Arc;
+    use crate::{Config, Connection, Server};
+
+    fn talk(c: &mut Connection, input: &str) -> String {
+        c.receive(input.as_bytes(), 1);
+        let mut out = Vec::new();
+        c.take_output(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    // Valkey's effort: 100 keys on the first command over the limit, 200 on the next while
+    // still over, and never below the limit.
+    #[test]
+    fn table_limit_evicts_with_growing_effort_down_to_the_limit() {
+        let server = Arc::new(Server::new(Config::default()));
+        let mut reader = Connection::new(server.clone());
+        let mut admin = Connection::new(server.clone());
+        talk(&mut reader, "HELLO 3\r\nCLIENT TRACKING on\r\n");
+        let keys: Vec<String> = (0..350).map(|i| format!("k{i}")).collect();
+        talk(&mut reader, &format!("MGET {}\r\n", keys.join(" ")));
+        assert_eq!(server.tracking.total_keys(), 350);
+        assert_eq!(server.tracking.total_items(), 350);
+        talk(&mut admin, "CONFIG SET tracking-table-max-keys 10\r\n");
+        let pushes = |out: &str| out.matches(">2\r\n$10\r\ninvalidate").count();
+        let out = talk(&mut reader, "PING\r\n");
+        assert_eq!(pushes(&out), 100);
+        assert!(out.ends_with("+PONG\r\n"), "invalidations lead the reply");
+        assert_eq!(pushes(&talk(&mut reader, "PING\r\n")), 200);
+        assert_eq!(pushes(&talk(&mut reader, "PING\r\n")), 40);
+        assert_eq!(server.tracking.total_keys(), 10);
+        assert_eq!(server.tracking.total_items(), 10);
+        server.cron(1);
+        assert_eq!(pushes(&talk(&mut reader, "PING\r\n")), 0);
+        // 0: no limit.
+        talk(&mut admin, "CONFIG SET tracking-table-max-keys 0\r\n");
+        talk(&mut reader, &format!("MGET {}\r\n", keys.join(" ")));
+        assert_eq!(pushes(&talk(&mut reader, "PING\r\n")), 0);
+        assert_eq!(server.tracking.total_keys(), 350);
+    }
 }

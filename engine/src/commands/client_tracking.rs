@@ -44,7 +44,11 @@ fn tracking(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
                 ));
             }
             let id = args.i64(i)?;
-            if id <= 0 || ctx.server.clients.get(id as u64).is_none() {
+            let live = (id > 0)
+                .then(|| ctx.server.clients.get(id as u64))
+                .flatten()
+                .is_some_and(|t| !t.is_leaving());
+            if !live {
                 return Err(CmdError::Other(
                     "ERR The client ID you want redirect to does not exist",
                 ));
