@@ -54,6 +54,11 @@ fn get(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
     Ok(())
 }
 
+/// Parameters Valkey can change at run time by opening new listeners. ferrokey's runtimes
+/// bind once at start-up, so CONFIG SET accepts only the value in force (what a client that
+/// writes back its whole CONFIG GET sends) and refuses a change with a clear reason.
+const LISTENERS: [&str; 2] = ["bind", "port"];
+
 /// As Valkey: every name is checked first (unknown, immutable, protected, given twice), then
 /// the values are parsed in order on a copy that replaces the configuration only when all
 /// are good.
@@ -83,7 +88,7 @@ fn set(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
         }
         let given = String::from_utf8_lossy(pair[0]);
         let param = entry.param;
-        if !param.mutable {
+        if !param.mutable && !LISTENERS.contains(&entry.name) {
             refused = Some(failed(&given, "can't set immutable config"));
         } else if param.protected && !current.protected_configs_allowed() {
             refused = Some(failed(&given, "can't set protected config"));
@@ -113,6 +118,12 @@ fn set(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
                 let _ = std::env::set_current_dir(dir);
             }
             return Err(failed(entry.name, &why));
+        }
+        if LISTENERS.contains(&entry.name) && entry.param.get(&next) != entry.param.get(&current) {
+            return Err(failed(
+                entry.name,
+                "changing the listeners at run time is not supported yet (restart with the new value)",
+            ));
         }
     }
     ctx.server.set_config(next);
@@ -162,6 +173,32 @@ mod tests {
         let mut out = Vec::new();
         c.take_output(&mut out);
         String::from_utf8(out).unwrap()
+    }
+
+    /// Valkey's CONFIG SET of every parameter to its own value (the suite's "CONFIG sanity")
+    /// succeeds for bind and port; a different listener is refused, the rest applied by none.
+    #[test]
+    fn listeners_accept_the_values_in_force_only() {
+        let server = Arc::new(Server::new(Config::default()));
+        let mut c = Connection::new(server);
+        assert_eq!(
+            talk(&mut c, "CONFIG SET port 6379 bind 127.0.0.1 hz 11\r\n"),
+            "+OK\r\n"
+        );
+        let refused = talk(&mut c, "CONFIG SET hz 12 port 7000\r\n");
+        assert!(
+            refused.starts_with("-ERR CONFIG SET failed (possibly related to argument 'port') - changing the listeners"),
+            "{refused}"
+        );
+        assert!(talk(&mut c, "CONFIG SET bind 0.0.0.0\r\n").starts_with("-ERR CONFIG SET failed"));
+        assert_eq!(
+            talk(&mut c, "CONFIG GET hz\r\n"),
+            "*2\r\n$2\r\nhz\r\n$2\r\n11\r\n"
+        );
+        assert_eq!(
+            talk(&mut c, "CONFIG SET daemonize no\r\n"),
+            "-ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config\r\n"
+        );
     }
 
     #[test]
