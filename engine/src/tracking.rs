@@ -437,4 +437,34 @@ mod tests {
         assert_eq!(pushes(&talk(&mut reader, "PING\r\n")), 0);
         assert_eq!(server.tracking.total_keys(), 350);
     }
+
+    // Valkey frees a QUIT client before it reads more input: a write right after the QUIT
+    // reply finds the redirect broken, even while ferrokey's connection is still closing.
+    #[test]
+    fn a_quitting_redirect_target_is_broken_at_once() {
+        let server = Arc::new(Server::new(Config::default()));
+        let mut reader = Connection::new(server.clone());
+        let mut target = Connection::new(server.clone());
+        let mut writer = Connection::new(server.clone());
+        let id = talk(&mut target, "CLIENT ID\r\n");
+        let id = id.trim_start_matches(':').trim_end();
+        talk(&mut reader, "HELLO 3\r\n");
+        let on = talk(
+            &mut reader,
+            &format!("CLIENT TRACKING on REDIRECT {id}\r\nGET k\r\n"),
+        );
+        assert!(on.starts_with("+OK\r\n"), "{on}");
+        assert_eq!(talk(&mut target, "QUIT\r\n"), "+OK\r\n");
+        talk(&mut writer, "SET k 1\r\n");
+        let broken = format!(">2\r\n$21\r\ntracking-redir-broken\r\n:{id}\r\n");
+        assert_eq!(talk(&mut reader, "PING\r\n"), format!("{broken}+PONG\r\n"));
+        let err = talk(
+            &mut writer,
+            &format!("CLIENT TRACKING on REDIRECT {id}\r\n"),
+        );
+        assert!(err.contains("does not exist"), "{err}");
+        let mut out = Vec::new();
+        target.take_output(&mut out);
+        assert!(out.is_empty(), "the closing client got {out:?}");
+    }
 }
