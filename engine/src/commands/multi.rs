@@ -269,9 +269,15 @@ fn exec(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
         return Ok(());
     }
     inner.out.array(multi.queued.len());
+    // Each queued command counts in commandstats and errorstats as Valkey counts it (calls,
+    // time, failures), folded into the client's counters once at the end.
+    let clock = inner.server.clock();
+    let mut stats = crate::stats::Stats::default();
     for q in &multi.queued {
         let argv: Vec<&[u8]> = q.argv.iter().map(Vec::as_slice).collect();
         inner.flow = Flow::Continue;
+        let mark = inner.out.buffer().len();
+        let started = clock.map(|c| c());
         if let Err(e) = super::run(&mut inner, q.spec, &Args::new(&argv)) {
             e.write(&mut inner.out);
         }
@@ -279,7 +285,10 @@ fn exec(ctx: &mut Ctx<'_>, _: &Args<'_>) -> Result<(), CmdError> {
         if let Flow::SleepUntil(_) = inner.flow {
             inner.out.simple(b"OK");
         }
+        let usec = clock.zip(started).map_or(0, |(c, t)| c().saturating_sub(t));
+        stats.record(Some(q.spec.name), true, usec, &inner.out.buffer()[mark..]);
     }
+    stats.drain_into(&mut crate::sync::lock(&inner.client.handle.stats));
     let flow = std::mem::replace(&mut inner.flow, Flow::Continue);
     ended(&inner);
     drop(inner);

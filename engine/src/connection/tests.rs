@@ -579,6 +579,36 @@ fn commandstats_and_errorstats_count_like_valkey() {
     assert!(stats.contains("total_error_replies:6\r\n"), "{stats}");
 }
 
+// Checked against Valkey 9.1.2: the commands EXEC runs count in commandstats and errorstats
+// (an INCR failing inside the transaction is a failed call and an ERR), EXEC itself once.
+#[test]
+fn commands_inside_exec_are_counted() {
+    let mut c = conn();
+    talk(&mut c, "SET s x\r\n", T0);
+    talk(&mut c, "CONFIG RESETSTAT\r\n", T0);
+    talk(
+        &mut c,
+        "MULTI\r\nSET foo bar\r\nINCR s\r\nGEOADD g 0 0 m\r\nEXEC\r\n",
+        T0,
+    );
+    let cmd = talk(&mut c, "INFO commandstats\r\n", T0);
+    for want in [
+        "cmdstat_multi:calls=1,",
+        "cmdstat_set:calls=1,",
+        "cmdstat_geoadd:calls=1,",
+        "cmdstat_exec:calls=1,",
+    ] {
+        assert!(cmd.contains(want), "{want} in {cmd}");
+    }
+    assert!(
+        cmd.contains("cmdstat_incr:calls=1,")
+            && cmd.contains("rejected_calls=0,failed_calls=1\r\n"),
+        "{cmd}"
+    );
+    let err = talk(&mut c, "INFO errorstats\r\n", T0);
+    assert!(err.contains("errorstat_ERR:count=1\r\n"), "{err}");
+}
+
 // Checked against Valkey 9.1.2: with CLIENT NO-TOUCH ON a GET leaves OBJECT IDLETIME growing,
 // TOUCH still resets it.
 #[test]
