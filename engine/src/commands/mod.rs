@@ -425,7 +425,8 @@ fn run(ctx: &mut Ctx<'_>, spec: &'static CommandSpec, args: &Args<'_>) -> Result
         ctx.server.publish_events(ctx.config);
     }
     drop(collect);
-    if tracking {
+    // Read again: a transaction may have turned tracking on for its later commands.
+    if tracking || ctx.server.tracking.active() {
         track(ctx, spec, &args);
     }
     // Counted per connection (no shared cache line on the hot path); INFO sums them.
