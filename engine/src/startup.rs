@@ -706,7 +706,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             no_effect_line(&set).as_deref(),
-            Some("accepted, no effect yet: activedefrag, replica-read-only, maxmemory")
+            Some("accepted, no effect yet: activedefrag, replica-read-only")
         );
         assert_eq!(no_effect_line(&["port", "hz"]), None);
     }

@@ -41,8 +41,8 @@ use resp::ReplyWriter;
 
 pub(crate) use args::Args;
 pub(crate) use client_tracking::disable as disable_tracking;
-pub(crate) use float::parse_long_double;
 pub use error::CmdError;
+pub(crate) use float::parse_long_double;
 pub use multi::Multi;
 use table::CommandSpec;
 

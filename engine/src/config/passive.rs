@@ -93,7 +93,17 @@ fn one_of(names: &[&str]) -> String {
 }
 
 /// Parameters of this table that ferrokey acts on all the same: they need no typed field.
-pub const ACTED_ON: &[&str] = &["always-show-logo", "enable-protected-configs"];
+/// (`maxmemory-policy` is not here: only `noeviction` acts as Valkey's until eviction exists.)
+pub const ACTED_ON: &[&str] = &[
+    "always-show-logo",
+    "enable-protected-configs",
+    "lazyfree-lazy-expire",
+    "lazyfree-lazy-server-del",
+    "lazyfree-lazy-user-del",
+    "lazyfree-lazy-user-flush",
+    "maxmemory",
+    "tracking-table-max-keys",
+];
 
 macro_rules! p {
     ($name:literal, $kind:expr, $default:literal, $mutable:ident $(, $flag:ident)*) => {

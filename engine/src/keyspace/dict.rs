@@ -457,9 +457,8 @@ impl<V> Dict<V> {
                 &self.tables[1].buckets[i - len0]
             }
         };
-        let chain = |i: usize| {
-            std::iter::successors(bucket(i).as_deref(), |node| node.next.as_deref())
-        };
+        let chain =
+            |i: usize| std::iter::successors(bucket(i).as_deref(), |node| node.next.as_deref());
         let start = below(rand(), total);
         let (mut seen, mut visited) = (0, 0);
         while visited < total && seen < FAIR_SAMPLE {
