@@ -64,18 +64,40 @@ pub fn load_with_names(
     Ok((config, names))
 }
 
-/// `--port 7000 --bind a b` → `port "7000"` and `bind "a" "b"` lines, as redis-server does.
+/// `--port 7000 --bind a b` → `port "7000"` and `bind "a" "b"` lines, as valkey-server does:
+/// an argument starting with `--` names a new option unless the option before it, named
+/// alone, has no value yet (`--logfile --my--log` is the logfile `--my--log`); an argument
+/// holding name and value together (`"--maxmemory 700mb"`) is taken as a line as it is; a
+/// `--save` without a value before another option or at the end means `save ""`.
 fn options_as_lines(options: &[String]) -> String {
     let mut out = String::new();
-    for arg in options {
-        if let Some(name) = arg.strip_prefix("--") {
-            if !out.is_empty() {
-                out.push('\n');
+    // Whether the last option has its value (an option named alone takes the next argument
+    // whatever it looks like).
+    let mut has_value = true;
+    for (i, arg) in options.iter().enumerate() {
+        match arg.strip_prefix("--") {
+            Some(name) if has_value => {
+                if !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(name);
+                out.push(' ');
+                let alone = resp::split_line(arg.as_bytes()).is_some_and(|w| w.len() == 1);
+                has_value = !alone;
+                let next_is_option = options.get(i + 1).is_some_and(|n| n.starts_with("--"));
+                if alone
+                    && arg.eq_ignore_ascii_case("--save")
+                    && (next_is_option || i + 1 == options.len())
+                {
+                    out.push_str("\"\"");
+                    has_value = true;
+                }
             }
-            out.push_str(name);
-        } else {
-            out.push(' ');
-            out.push_str(&quote(arg));
+            _ => {
+                out.push_str(&quote(arg));
+                out.push(' ');
+                has_value = true;
+            }
         }
     }
     out
@@ -126,6 +148,10 @@ fn apply_line(config: &mut Config, line: &str) -> Result<Option<&'static str>, S
     let param = entry.param;
     let value = match args {
         [one] => String::from_utf8_lossy(one).into_owned(),
+        // Valkey's multi-argument parameters take no words as well (its set checks them).
+        [] if param.multi && !matches!(param.name, "replicaof" | "oom-score-adj-values") => {
+            String::new()
+        }
         [_, _, ..] if param.multi => args
             .iter()
             .map(|a| String::from_utf8_lossy(a))
@@ -244,6 +270,98 @@ mod tests {
         assert_eq!(e.reason, "Bad directive or wrong number of arguments");
         let c = load(None, &opts(&["--oom-score-adj-values", "0 100 900"])).unwrap();
         assert_eq!(c.passive_text("oom-score-adj-values"), "0 100 900");
+    }
+
+    // Checked against valkey-server 9.1.2 (the suite's 'command line arguments' tests): which
+    // argument is an option and which a value, and what a multi-argument option without words
+    // means.
+    #[test]
+    fn command_line_options_and_values_as_valkey_splits_them() {
+        let fails = |args: &[&str]| {
+            let e = load(None, &opts(args)).unwrap_err();
+            (e.line, e.text, e.reason)
+        };
+        let wrong = "wrong number of arguments".to_owned();
+        assert_eq!(
+            fails(&["--port", "--loglevel", "verbose"]),
+            (
+                2,
+                "port \"--loglevel\" \"verbose\"".to_owned(),
+                wrong.clone()
+            )
+        );
+        assert_eq!(
+            fails(&["--port", "--bla", "--loglevel", "verbose"]),
+            (
+                2,
+                "port \"--bla\"".to_owned(),
+                "argument couldn't be parsed into an integer".to_owned()
+            )
+        );
+        let e = fails(&["--logfile", "--my--log--file", "--loglevel", "--bla"]);
+        assert_eq!((e.0, e.1.as_str()), (3, "loglevel \"--bla\""));
+        assert!(e
+            .2
+            .starts_with("argument(s) must be one of the following: debug"));
+        let e = fails(&["--shutdown-on-sigint"]);
+        assert_eq!(
+            (e.1.as_str(), &e.2[..24]),
+            ("shutdown-on-sigint", "argument(s) must be one ")
+        );
+        assert_eq!(
+            fails(&["--replicaof", "--127.0.0.1", "--abc"]),
+            (2, "replicaof \"--127.0.0.1\"".to_owned(), wrong.clone())
+        );
+        assert_eq!(fails(&["--oom-score-adj-values"]).2, wrong);
+        let c = load(
+            None,
+            &opts(&[
+                "--proc-title-template",
+                "--save",
+                "--save",
+                "",
+                "--loglevel",
+                "debug",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.passive_text("proc-title-template"), "--save");
+        assert_eq!(c.loglevel, "debug");
+        for args in [
+            &["--save", "--loglevel", "debug"][..],
+            &["--loglevel", "debug", "--save"],
+            &["--save", "", "--loglevel", "debug"],
+        ] {
+            let c = load(Some("save \"\""), &opts(args)).unwrap();
+            assert_eq!(
+                (c.save.len(), c.loglevel.as_str()),
+                (0, "debug"),
+                "{args:?}"
+            );
+        }
+        let c = load(
+            None,
+            &opts(&[
+                "--maxmemory '700mb'",
+                "--maxmemory-policy volatile-lru",
+                "--latency-tracking-info-percentiles",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.passive_text("maxmemory-policy"), "volatile-lru");
+        assert_eq!(c.passive_text("latency-tracking-info-percentiles"), "");
+        assert!(load(None, &opts(&["--client-output-buffer-limit"])).is_ok());
+        let c = load(
+            None,
+            &opts(&[
+                "--shutdown-on-sigint",
+                "nosave force now",
+                "--shutdown-on-sigterm",
+                "nosave force",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.passive_text("shutdown-on-sigint"), "nosave now force");
     }
 
     #[test]
