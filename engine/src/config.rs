@@ -10,7 +10,7 @@ mod rewrite;
 pub use load::{load, load_with_names, ConfigError};
 pub use params::{all, canonical, entries, lookup, matching, Entry, Param, ALIASES, PARAMS};
 pub use passive::{Kind, PASSIVE};
-pub use rewrite::rewrite;
+pub use rewrite::{rewrite, rewrite_all};
 
 use std::collections::BTreeMap;
 

@@ -64,6 +64,22 @@ fn debug(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             }
         }
         ("protocol", 3) => return protocol(ctx, args.arg(2)),
+        ("config-rewrite-force-all", 2) => {
+            let path = ctx.server.origin().config_file.clone();
+            // Valkey opens a null path when started without a file: EFAULT's words.
+            let written = if path.is_empty() {
+                Err("Bad address".to_owned())
+            } else {
+                super::config_cmds::rewrite_file(&path, &ctx.server.config(), true)
+                    .map_err(|e| crate::startup::os_text(&e))
+            };
+            if let Err(e) = written {
+                return Err(CmdError::Owned(format!(
+                    "ERR CONFIG-REWRITE-FORCE-ALL failed: {e}"
+                )));
+            }
+            ctx.ok();
+        }
         ("log", 3) => {
             let line = format!("DEBUG LOG: {}", String::from_utf8_lossy(args.arg(2)));
             ctx.server.log(ctx.now_us, Level::Warning, &line);

@@ -37,6 +37,8 @@ struct State {
     option_lines: HashMap<String, Vec<usize>>,
     processed: HashSet<&'static str>,
     needs_signature: bool,
+    /// DEBUG CONFIG-REWRITE-FORCE-ALL: every option is written, defaults included.
+    force_all: bool,
 }
 
 impl State {
@@ -46,6 +48,7 @@ impl State {
             option_lines: HashMap::new(),
             processed: HashSet::new(),
             needs_signature: true,
+            force_all: false,
         };
         // As Valkey splits it: a final newline leaves an empty last line (kept, so a file
         // rewritten twice ends with one blank line, as Valkey's does).
@@ -95,7 +98,7 @@ impl State {
         if let Some(slots) = self.option_lines.get_mut(option).filter(|s| !s.is_empty()) {
             let at = slots.remove(0);
             self.lines[at] = line;
-        } else if force {
+        } else if force || self.force_all {
             if self.needs_signature {
                 self.lines.push(SIGNATURE.to_owned());
                 self.needs_signature = false;
@@ -145,7 +148,18 @@ pub fn format_memory(bytes: u64) -> String {
 
 /// The new config file text for `config`, given the old file's text (empty if none).
 pub fn rewrite(old: &str, config: &Config) -> String {
+    rewrite_with(old, config, false)
+}
+
+/// [`rewrite`] writing every option, those at their defaults too (DEBUG
+/// CONFIG-REWRITE-FORCE-ALL).
+pub fn rewrite_all(old: &str, config: &Config) -> String {
+    rewrite_with(old, config, true)
+}
+
+fn rewrite_with(old: &str, config: &Config, force_all: bool) -> String {
     let mut state = State::read(old);
+    state.force_all = force_all;
     let defaults = Config::default();
     let mut params: Vec<&'static Param> = all().collect();
     params.sort_by_key(|p| p.name);
@@ -170,6 +184,10 @@ fn rewrite_param(state: &mut State, p: &'static Param, config: &Config, defaults
         "dir" => state.rewrite_line(name, format!("dir {}", super::load::quote(&value)), true),
         // Never a replica yet: any replicaof line goes.
         "replicaof" => {
+            state.processed.insert(name);
+        }
+        // 0 is ferrokey's "one thread per core" default, which no config line can say.
+        "io-threads" if value == "0" => {
             state.processed.insert(name);
         }
         "bind" => {
