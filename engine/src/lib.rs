@@ -13,6 +13,7 @@ pub mod clients;
 pub mod commands;
 pub mod config;
 pub mod connection;
+pub mod evict;
 pub mod glob;
 pub mod keyspace;
 pub mod latency;

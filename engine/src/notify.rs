@@ -134,15 +134,21 @@ impl Drop for Collect {
     }
 }
 
-/// Which shard-level events a command must collect under `flags`: expiries for `x` (and
-/// always when `track_expired`, for client-side caching), misses for `m`, creations for `n`.
+/// Which shard-level events a command must collect under `flags`: expiries for `x` and
+/// evictions for `e` (both always when `track_expired`, for client-side caching), misses for
+/// `m`, creations for `n`.
 pub fn collect_for(flags: u32, track_expired: bool) -> u32 {
     let publish = if flags & (class::KEYSPACE | class::KEYEVENT) != 0 {
-        flags & (class::EXPIRED | class::KEY_MISS | class::NEW)
+        flags & (class::EXPIRED | class::EVICTED | class::KEY_MISS | class::NEW)
     } else {
         0
     };
-    publish | if track_expired { class::EXPIRED } else { 0 }
+    publish
+        | if track_expired {
+            class::EXPIRED | class::EVICTED
+        } else {
+            0
+        }
 }
 
 /// Called by the shard: `event` happened to `key` in `db` (expired, keymiss, new).

@@ -257,6 +257,9 @@ impl Server {
     /// than one shard lock and never for long.
     pub fn cron(&self, now_ms: u64) {
         self.note_memory_peak();
+        if crate::evict::over_limit(self) {
+            crate::evict::make_room(self, &self.config());
+        }
         let _ = self.tracking.enforce_limit(self);
         let total = (self.dbs.len() * SHARDS) as u64;
         // A pause keeps every key in place (Valkey skips expiry while clients are paused).
@@ -314,8 +317,8 @@ impl Server {
                 db,
                 &key,
             );
-            if class == crate::notify::class::EXPIRED {
-                // An expired key changed for whoever cached it.
+            if class & (crate::notify::class::EXPIRED | crate::notify::class::EVICTED) != 0 {
+                // An expired or evicted key changed for whoever cached it.
                 self.tracking.invalidate(self, 0, &key);
             }
         }

@@ -10,6 +10,11 @@ mod zset;
 pub use hash::Hash;
 pub use list::List;
 pub use set::Set;
+
+/// A random index below `n` (n > 0), from the per-thread generator the values sample with.
+pub(crate) fn random_below(n: usize) -> usize {
+    set::random_below(n)
+}
 pub use zset::{AddFlags, Added, LexBound, LexRange, NotANumber, ScoreRange, ZSet};
 
 use crate::sync::Shared as Arc;

@@ -176,7 +176,9 @@ fn memory(ctx: &Ctx<'_>, t: &mut String) {
     let max = ctx.server.maxmemory();
     let _ = write!(
         t,
-        "maxmemory:{max}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n",
+        // Nothing is left out of eviction's accounting (Valkey leaves out AOF and replica
+        // buffers, which ferrokey does not have).
+        "maxmemory:{max}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_not_counted_for_evict:0\r\n",
         human_bytes(max),
         ctx.config.passive_text("maxmemory-policy")
     );
@@ -277,19 +279,20 @@ fn cpu(ctx: &Ctx<'_>, t: &mut String) {
     }
 }
 
-/// Counters ferrokey keeps, and zeros for what it never does: replicate, fork, evict keys,
+/// Counters ferrokey keeps, and zeros for what it never does: replicate, fork, evict
 /// clients or scripts, or read replies from a primary.
 fn stats(ctx: &Ctx<'_>, t: &mut String) {
-    let (mut hits, mut misses, mut expired) = (0, 0, 0);
+    let (mut hits, mut misses, mut expired, mut evicted) = (0, 0, 0, 0);
     ctx.each_shard(|s| {
         hits += s.hits;
         misses += s.misses;
         expired += s.expired_keys;
+        evicted += s.evicted_keys;
     });
     let _ = write!(
         t,
         "# Stats\r\ntotal_commands_processed:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n\
-         expired_keys:{}\r\nevicted_keys:0\r\nevicted_clients:0\r\nevicted_scripts:0\r\nkeyspace_hits:{}\r\n\
+         expired_keys:{}\r\nevicted_keys:{evicted}\r\nevicted_clients:0\r\nevicted_scripts:0\r\nkeyspace_hits:{}\r\n\
          keyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\n\
          latest_fork_usec:0\r\ntotal_forks:0\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\n\
          tracking_total_prefixes:{}\r\nunexpected_error_replies:0\r\ntotal_error_replies:{}\r\n",

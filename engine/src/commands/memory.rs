@@ -359,7 +359,8 @@ mod tests {
         assert!(
             info.contains("maxmemory:1\r\nmaxmemory_human:1B\r\nmaxmemory_policy:noeviction\r\n")
         );
-        // Another policy behaves as noeviction until eviction exists.
+        // With another policy every key is evicted first; the probe never goes down, so the
+        // write is still refused.
         run(
             &mut c,
             &["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"],

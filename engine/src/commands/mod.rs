@@ -323,11 +323,21 @@ fn resolve(
 }
 
 /// True when `spec` may grow the dataset (`denyoom`, or an EXEC whose transaction queued such
-/// a command) and used memory is above `maxmemory` (set: the caller checked). Every
-/// `maxmemory-policy` acts as `noeviction` for now: ferrokey evicts no key to make room yet.
+/// a command) and used memory stays above `maxmemory` (set: the caller checked) after the
+/// policy evicted what it could; as Valkey, room is made before any command while over.
 #[cold]
-fn out_of_memory(ctx: &Ctx<'_>, spec: &CommandSpec) -> bool {
+fn out_of_memory(ctx: &mut Ctx<'_>, spec: &CommandSpec) -> bool {
     use table::flags::DENYOOM;
+    if !crate::evict::over_limit(ctx.server) {
+        return false;
+    }
+    let room = crate::evict::make_room(ctx.server, ctx.config);
+    // Invalidations of keys this client cached and eviction removed go out before the
+    // command's reply, as in Valkey.
+    let _ = ctx.client.handle.mailbox.drain_into(ctx.out.buffer());
+    if room {
+        return false;
+    }
     let grows = spec.flags & DENYOOM != 0
         || (spec.name == "exec"
             && ctx
@@ -335,13 +345,7 @@ fn out_of_memory(ctx: &Ctx<'_>, spec: &CommandSpec) -> bool {
                 .multi
                 .as_ref()
                 .is_some_and(|m| m.any_flag(DENYOOM)));
-    // Without the runtime's probe nothing is measured, so nothing is refused.
     grows
-        && ctx
-            .server
-            .probes()
-            .used_memory
-            .is_some_and(|used| used() as u64 > ctx.server.maxmemory())
 }
 
 /// Client-side caching after a command: a tracking client's read-only command has its keys

@@ -114,6 +114,8 @@ pub struct Shard {
     rng: u64,
     /// Keys deleted because their deadline passed.
     pub expired_keys: u64,
+    /// Keys deleted to stay under `maxmemory` (INFO evicted_keys).
+    pub evicted_keys: u64,
     /// The latest time a lookup passed in, Unix seconds: stamps inserted entries.
     clock_s: u32,
     /// Read lookups that found / did not find their key (INFO keyspace_hits / _misses).
@@ -390,6 +392,51 @@ impl Shard {
         self.expire_cursor = 0;
         // FLUSHDB/FLUSHALL forget the TTL estimate too (INFO keyspace avg_ttl=0, as Valkey).
         self.avg_ttl = 0;
+    }
+
+    /// One random number from the shard's generator (xorshift*).
+    fn next_random(&mut self) -> u64 {
+        let mut rng = self.rng;
+        rng ^= rng >> 12;
+        rng ^= rng << 25;
+        rng ^= rng >> 27;
+        self.rng = rng;
+        rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Up to `n` random keys as eviction candidates, `(key, access time in Unix seconds,
+    /// deadline)`, only keys with a TTL when `volatile` (Valkey's sampling for its pool).
+    pub fn eviction_samples(&mut self, n: usize, volatile: bool) -> Vec<(Vec<u8>, u32, u64)> {
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let r = (self.next_random(), self.next_random());
+            let mut two = [r.0, r.1].into_iter().cycle();
+            let key = if volatile {
+                self.volatile
+                    .sample(|| two.next().unwrap_or(0))
+                    .map(|(k, ())| k.to_vec())
+            } else {
+                self.dict
+                    .sample(|| two.next().unwrap_or(0))
+                    .map(|(k, _)| k.to_vec())
+            };
+            let Some(key) = key else { break };
+            if out.iter().any(|(k, _, _)| *k == key) {
+                continue;
+            }
+            if let Some(e) = self.dict.peek(&key) {
+                out.push((key, e.atime, e.expire_at));
+            }
+        }
+        out
+    }
+
+    /// Deletes `key` to make room (counted, announced as `evicted`); its entry, if present.
+    pub fn evict(&mut self, key: &[u8]) -> Option<Entry> {
+        let old = self.remove(key)?;
+        self.evicted_keys += 1;
+        notify::shard_event(class::EVICTED, "evicted", self.db, key);
+        Some(old)
     }
 
     /// A random live key (RANDOMKEY); expired keys met on the way are reclaimed.
