@@ -136,6 +136,9 @@ pub fn boot(
         }
         std::process::exit(0);
     }
+    // Before the configuration: its `dir` changes the working directory, and a config file
+    // named relative to the old one must still be found (CONFIG REWRITE, INFO).
+    let origin = origin(args, runtime, now_us());
     let (mut config, set) = config_and_names(args)?;
     let warnings = adjust_open_files(&mut config);
     let probes = crate::Probes {
@@ -144,11 +147,7 @@ pub fn boot(
         rss: Some(resident_bytes),
         cpu: Some(cpu_seconds),
     };
-    let server = crate::sync::Arc::new(
-        Server::new(config)
-            .with_probes(probes)
-            .with_origin(origin(args, runtime, now_us())),
-    );
+    let server = crate::sync::Arc::new(Server::new(config).with_probes(probes).with_origin(origin));
     let leftovers = prepare(&server, now_us(), &starting_lines(args, runtime), &warnings)?;
     if let Some(line) = no_effect_line(&set) {
         server.log(now_us(), crate::log::Level::Notice, &line);

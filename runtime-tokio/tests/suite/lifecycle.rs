@@ -616,3 +616,63 @@ fn the_log_tells_start_up_and_shutdown_as_valkey_does() {
     );
     assert!(!text.contains(" PID: "), "{text}");
 }
+
+/// A config file named relative to the starting directory is still the one CONFIG REWRITE
+/// writes after `dir` moved the server elsewhere (as Valkey, which resolves it first).
+#[test]
+fn a_relative_config_file_survives_dir() {
+    let dir = scratch("relconf");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for _ in 0..20 {
+        let port = free_port();
+        std::fs::write(
+            dir.join("ferrokey.conf"),
+            format!("port {port}\ndir {}\nhz 11\n", data.display()),
+        )
+        .unwrap();
+        let mut child = Command::new(crate::BIN)
+            .arg("ferrokey.conf")
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut c = loop {
+            if let Ok(c) = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+                .unwrap()
+                .get_connection()
+            {
+                break Some(c);
+            }
+            if child.try_wait().unwrap().is_some() || Instant::now() > deadline {
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        if let Some(c) = c.as_mut() {
+            let info: String = redis::cmd("INFO").arg("server").query(c).unwrap();
+            let expected = dir.join("ferrokey.conf").canonicalize().unwrap();
+            assert!(
+                info.contains(&format!("config_file:{}\r\n", expected.display())),
+                "{info}"
+            );
+            let () = redis::cmd("CONFIG")
+                .arg("SET")
+                .arg("hz")
+                .arg("12")
+                .query(c)
+                .unwrap();
+            let () = redis::cmd("CONFIG").arg("REWRITE").query(c).unwrap();
+            let text = std::fs::read_to_string(&expected).unwrap();
+            assert!(text.contains("\nhz 12\n"), "{text}");
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        if c.is_some() {
+            return;
+        }
+    }
+    panic!("could not start {} from a config file", crate::BIN);
+}
