@@ -135,12 +135,7 @@ mod tests {
 
     const T0: u64 = 1_700_000_000_000_000;
 
-    fn talk(c: &mut Connection, input: &str, now_us: u64) -> String {
-        c.receive(input.as_bytes(), now_us);
-        let mut out = Vec::new();
-        c.take_output(&mut out);
-        String::from_utf8(out).unwrap()
-    }
+    use crate::testing::talk;
 
     /// A server whose runtime reports 2 MB in use, whatever is stored: over a 1 MB limit,
     /// eviction can never make room, so it evicts every key it may and then refuses.

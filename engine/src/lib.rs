@@ -28,6 +28,8 @@ pub mod slowlog;
 pub mod startup;
 pub mod stats;
 pub mod sync;
+#[cfg(test)]
+mod testing;
 pub mod tracking;
 pub mod value;
 pub mod watch;

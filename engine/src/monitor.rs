@@ -163,13 +163,7 @@ mod tests {
     use crate::{Config, Connection, Server};
 
     /// Sends `input` and returns what came out (replies and pushed lines).
-    fn talk(c: &mut Connection, input: &str, now_us: u64) -> String {
-        c.receive(input.as_bytes(), now_us);
-        let mut out = Vec::new();
-        c.take_output(&mut out);
-        c.output_written();
-        String::from_utf8(out).unwrap()
-    }
+    use crate::testing::talk;
 
     /// Moves pushed lines into the output, as the runtime does when the waker fires.
     fn pushed(c: &mut Connection, now_us: u64) -> String {

@@ -459,13 +459,7 @@ mod tests {
     use crate::sync::Arc;
     use crate::{Config, Connection, Server};
 
-    fn talk(c: &mut Connection, input: &str, now_us: u64) -> String {
-        c.receive(input.as_bytes(), now_us);
-        let mut out = Vec::new();
-        c.take_output(&mut out);
-        c.output_written();
-        String::from_utf8(out).unwrap()
-    }
+    use crate::testing::talk;
 
     fn logged(server: &Server) -> Vec<String> {
         server

@@ -509,12 +509,7 @@ mod tests {
     const T0: u64 = 1_700_000_000_000_000;
     const SECOND: u64 = 1_000_000;
 
-    fn talk(c: &mut Connection, input: &str, now_us: u64) -> String {
-        c.receive(input.as_bytes(), now_us);
-        let mut out = Vec::new();
-        c.take_output(&mut out);
-        String::from_utf8(out).unwrap()
-    }
+    use crate::testing::talk;
 
     fn peer(addr: &str) -> Peer {
         Peer {

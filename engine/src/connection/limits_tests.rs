@@ -10,13 +10,7 @@ fn server(config: crate::Config) -> Arc<Server> {
     Arc::new(Server::new(config))
 }
 
-fn talk(c: &mut Connection, input: &str, now_us: u64) -> String {
-    c.receive(input.as_bytes(), now_us);
-    let mut out = Vec::new();
-    c.take_output(&mut out);
-    c.output_written();
-    String::from_utf8(out).unwrap()
-}
+use crate::testing::talk;
 
 fn with_password() -> Arc<Server> {
     server(crate::Config {

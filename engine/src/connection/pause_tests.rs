@@ -6,12 +6,7 @@ use super::*;
 const T0: u64 = 1_700_000_000_000_000; // Unix microseconds
 const MS: u64 = 1000;
 
-fn talk(c: &mut Connection, input: &str, now_us: u64) -> String {
-    c.receive(input.as_bytes(), now_us);
-    let mut out = Vec::new();
-    c.take_output(&mut out);
-    String::from_utf8(out).unwrap()
-}
+use crate::testing::talk;
 
 /// What a parked connection has to say once the runtime wakes it at `now_us`.
 fn after_wake(c: &mut Connection, now_us: u64) -> String {

@@ -9,12 +9,7 @@ fn conn() -> Connection {
     Connection::new(Arc::new(Server::new(crate::Config::default())))
 }
 
-fn talk(c: &mut Connection, input: &str, now_us: u64) -> String {
-    c.receive(input.as_bytes(), now_us);
-    let mut out = Vec::new();
-    c.take_output(&mut out);
-    String::from_utf8(out).unwrap()
-}
+use crate::testing::talk;
 
 #[test]
 fn set_options_match_valkey() {

@@ -15,12 +15,8 @@ pub const MAX_DOUBLE_LEN: usize = 32;
 
 /// Formats `d` the way Valkey's `d2string` does and returns the used prefix of `buf`.
 pub fn format_double(d: f64, buf: &mut [u8; MAX_DOUBLE_LEN]) -> &[u8] {
-    let len = if d.is_nan() {
-        put(buf, 0, b"nan")
-    } else if d.is_infinite() {
-        put(buf, 0, if d > 0.0 { b"inf" } else { b"-inf" })
-    } else if d == 0.0 {
-        put(buf, 0, if d.is_sign_negative() { b"-0" } else { b"0" })
+    let len = if let Some(len) = put_special(d, buf) {
+        len
     } else if let Some(i) = double_to_i64(d) {
         let mut tmp = [0u8; 20];
         let digits = crate::int::i64_digits(i, &mut tmp);
@@ -31,19 +27,34 @@ pub fn format_double(d: f64, buf: &mut [u8; MAX_DOUBLE_LEN]) -> &[u8] {
     &buf[..len]
 }
 
+/// `nan`, `inf`, `-inf`, `0` and `-0`, which both formatters print the same way; `None` for
+/// any other value.
+fn put_special(d: f64, buf: &mut [u8; MAX_DOUBLE_LEN]) -> Option<usize> {
+    let text: &[u8] = if d.is_nan() {
+        b"nan"
+    } else if d.is_infinite() {
+        if d > 0.0 {
+            b"inf"
+        } else {
+            b"-inf"
+        }
+    } else if d == 0.0 {
+        if d.is_sign_negative() {
+            b"-0"
+        } else {
+            b"0"
+        }
+    } else {
+        return None;
+    };
+    Some(put(buf, 0, text))
+}
+
 /// Formats `d` as Valkey's `fpconv_dtoa` does on its own, without `d2string`'s integer
 /// shortcut (DEBUG DIGEST hashes sorted-set scores this way: 1e17 is `1e+17` here but
 /// `100000000000000000` in [`format_double`]).
 pub fn format_fpconv(d: f64, buf: &mut [u8; MAX_DOUBLE_LEN]) -> &[u8] {
-    let len = if d.is_nan() {
-        put(buf, 0, b"nan")
-    } else if d.is_infinite() {
-        put(buf, 0, if d > 0.0 { b"inf" } else { b"-inf" })
-    } else if d == 0.0 {
-        put(buf, 0, if d.is_sign_negative() { b"-0" } else { b"0" })
-    } else {
-        fpconv_dtoa(d, buf)
-    };
+    let len = put_special(d, buf).unwrap_or_else(|| fpconv_dtoa(d, buf));
     &buf[..len]
 }
 
