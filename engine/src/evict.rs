@@ -177,6 +177,8 @@ mod tests {
             .collect();
         assert_eq!(order, ["a", "b", "c"], "{text:?}");
         assert!(talk(&mut c, "INFO stats\r\n", later).contains("evicted_keys:3\r\n"));
+        talk(&mut c, "CONFIG RESETSTAT\r\n", later);
+        assert!(talk(&mut c, "INFO stats\r\n", later).contains("evicted_keys:0\r\n"));
         assert_eq!(
             talk(&mut c, "DBSIZE\r\nSET d 1\r\n", later),
             ":0\r\n-OOM command not allowed when used memory > 'maxmemory'.\r\n"

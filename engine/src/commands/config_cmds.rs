@@ -12,15 +12,35 @@ pub(super) fn handler(name: &str) -> Option<Handler> {
             c.server.reset_stats();
             c.each_shard(|s| {
                 s.expired_keys = 0;
+                s.evicted_keys = 0;
                 s.hits = 0;
                 s.misses = 0;
             });
             c.ok();
             Ok(())
         },
+        "config|help" => |c, _| {
+            super::table::introspection::help_lines(&mut c.out, HELP);
+            Ok(())
+        },
         _ => return None,
     })
 }
+
+/// CONFIG HELP, as Valkey 9.1.2 words it.
+const HELP: &[&str] = &[
+    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GET <pattern>",
+    "    Return parameters matching the glob-like <pattern> and their values.",
+    "SET <directive> <value>",
+    "    Set the configuration <directive> to <value>.",
+    "RESETSTAT",
+    "    Reset statistics reported by the INFO command.",
+    "REWRITE",
+    "    Rewrite the configuration file.",
+    "HELP",
+    "    Print this help.",
+];
 
 fn is_glob(p: &[u8]) -> bool {
     p.iter().any(|b| matches!(b, b'*' | b'?' | b'['))
