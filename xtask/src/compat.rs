@@ -1249,6 +1249,13 @@ fn updated_baseline(old: &Baseline, fk: &[FileRun], valkey: Option<&[FileRun]>) 
             None => b.entries.push((r.file.clone(), entry)),
         }
     }
+    // The default list's order; other files after, as they came.
+    b.entries.sort_by_key(|(f, _)| {
+        EXTERNAL_FILES
+            .iter()
+            .position(|d| d == f)
+            .unwrap_or(EXTERNAL_FILES.len())
+    });
     b
 }
 
