@@ -36,6 +36,7 @@ const SECTIONS: &[(&str, bool)] = &[
     ("modules", true),
     ("commandstats", false),
     ("errorstats", true),
+    ("latencystats", false),
     ("cluster", true),
     ("keyspace", true),
 ];
@@ -71,6 +72,7 @@ fn info(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             "modules" => text.push_str("# Modules\r\n"),
             "commandstats" => commandstats(ctx, &mut text),
             "errorstats" => errorstats(ctx, &mut text),
+            "latencystats" => latencystats(ctx, &mut text),
             "cluster" => text.push_str("# Cluster\r\ncluster_enabled:0\r\n"),
             _ => keyspace(ctx, &mut text),
         }
@@ -329,6 +331,37 @@ fn commandstats(ctx: &Ctx<'_>, t: &mut String) {
     }
 }
 
+/// Each command's latency percentiles (`latency-tracking-info-percentiles`), read from its
+/// histogram; nothing under the header while `latency-tracking` is off, as Valkey.
+fn latencystats(ctx: &Ctx<'_>, t: &mut String) {
+    t.push_str("# Latencystats\r\n");
+    if !ctx.config.passive_bool("latency-tracking") {
+        return;
+    }
+    let wanted: Vec<f64> = ctx
+        .config
+        .passive_text("latency-tracking-info-percentiles")
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let stats = ctx.server.stats();
+    let mut names: Vec<_> = stats
+        .commands
+        .iter()
+        .filter(|(_, s)| s.hist.iter().any(|&n| n > 0))
+        .collect();
+    names.sort_by_key(|(name, _)| **name);
+    for (name, s) in names {
+        let _ = write!(t, "latency_percentiles_usec_{name}:");
+        for (i, p) in wanted.iter().enumerate() {
+            let usec = crate::latency::percentile_usec(&s.hist, *p).unwrap_or(0.0);
+            let sep = if i == 0 { "" } else { "," };
+            let _ = write!(t, "{sep}p{p}={usec:.3}");
+        }
+        t.push_str("\r\n");
+    }
+}
+
 fn errorstats(ctx: &Ctx<'_>, t: &mut String) {
     t.push_str("# Errorstats\r\n");
     let stats = ctx.server.stats();
@@ -393,9 +426,40 @@ mod tests {
         text.lines().filter(|l| l.starts_with("# ")).collect()
     }
 
+    // Checked against Valkey 9.1.2: one line per command that ran, the configured
+    // percentiles with three decimals, nothing under the header with latency-tracking off.
+    #[test]
+    fn latencystats_follow_the_tracking_parameters() {
+        let mut c = Connection::new(Arc::new(Server::new(Config::default())));
+        let mut talk = |input: &str| {
+            c.receive(input.as_bytes(), T0);
+            let mut out = Vec::new();
+            c.take_output(&mut out);
+            String::from_utf8(out).unwrap()
+        };
+        talk("SET a b\r\n");
+        talk("CONFIG SET latency-tracking-info-percentiles \"0 50 99.9\"\r\n");
+        let text = talk("INFO latencystats\r\n");
+        assert!(
+            text.contains("\r\n# Latencystats\r\nlatency_percentiles_usec_config|set:p0=0.000,p50=1.031,p99.9=1.031\r\nlatency_percentiles_usec_set:p0=0.000,p50=1.031,p99.9=1.031\r\n\r\n"),
+            "{text}"
+        );
+        talk("CONFIG SET latency-tracking no\r\n");
+        let text = talk("INFO latencystats\r\n");
+        assert!(text.ends_with("\r\n# Latencystats\r\n\r\n"), "{text}");
+        talk("CONFIG SET latency-tracking yes\r\n");
+        talk("CONFIG RESETSTAT\r\n");
+        // RESETSTAT itself is counted once it has run, as Valkey counts it.
+        let text = talk("INFO latencystats\r\n");
+        assert!(
+            text.ends_with("# Latencystats\r\nlatency_percentiles_usec_config|resetstat:p0=0.000,p50=1.031,p99.9=1.031\r\n\r\n"),
+            "{text}"
+        );
+    }
+
     // Section lists and order as valkey-server 9.1.2 prints them (`INFO`, `INFO default`,
-    // `INFO keyspace server`), less the sections of features ferrokey lacks (TLS, latency
-    // percentiles, scripting engines).
+    // `INFO keyspace server`), less the sections of features ferrokey lacks (TLS, cluster
+    // info, scripting engines).
     #[test]
     fn sections_come_in_valkey_order() {
         let default = [
@@ -418,7 +482,13 @@ mod tests {
         assert_eq!(all[..8], default[..8]);
         assert_eq!(
             all[8..],
-            ["# Commandstats", "# Errorstats", "# Cluster", "# Keyspace"]
+            [
+                "# Commandstats",
+                "# Errorstats",
+                "# Latencystats",
+                "# Cluster",
+                "# Keyspace"
+            ]
         );
         assert_eq!(headers(&info("everything")), all);
         assert_eq!(
