@@ -200,6 +200,7 @@ impl Connection {
             self.guarded(now_us, |c| c.run(now_us));
         }
         if self.input.len() as u64 > self.config.client_query_buffer_limit {
+            self.server.eventloop.limit_closed(true);
             self.close_now(
                 now_us,
                 &format!(
@@ -309,6 +310,7 @@ impl Connection {
 
     /// Closes a client over its output-buffer limit.
     fn overflowed(&mut self, now_us: u64) {
+        self.server.eventloop.limit_closed(false);
         self.close_now(
             now_us,
             &format!(
@@ -475,8 +477,16 @@ impl Connection {
     /// Runs what is buffered and updates the counters other clients see.
     fn run(&mut self, now_us: u64) {
         let out_before = self.output.len();
+        let clock = self.server.clock();
+        let started = clock.map(|c| c());
         let (commands, last) = self.process(now_us);
         self.release_buffers();
+        // One event-loop cycle for INFO, its commands' time read off this batch's counters.
+        let usec = started
+            .zip(clock)
+            .map_or(0, |(t, c)| c().saturating_sub(t));
+        let cmd_usec = self.stats.commands.values().map(|s| s.usec).sum();
+        self.server.eventloop.batch(usec, cmd_usec, commands);
         let h = &self.state.handle;
         h.net_out
             .fetch_add((self.output.len() - out_before) as u64, Ordering::Relaxed);

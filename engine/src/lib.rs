@@ -14,6 +14,7 @@ pub mod commands;
 pub mod config;
 pub mod connection;
 pub mod evict;
+pub mod eventloop;
 pub mod glob;
 pub mod keyspace;
 pub mod latency;

@@ -58,6 +58,8 @@ pub struct Server {
     pub slowlog: crate::slowlog::SlowLog,
     /// LATENCY's event samples.
     pub latency: crate::latency::LatencyMonitor,
+    /// Event-loop figures and buffer-limit disconnections (INFO stats and debug).
+    pub eventloop: crate::eventloop::EventLoop,
     /// CLIENT PAUSE.
     pub pause: crate::pause::ClientPause,
     /// Clients in MONITOR mode.
@@ -108,6 +110,7 @@ impl Server {
             tracking: crate::tracking::Tracking::default(),
             slowlog: Default::default(),
             latency: Default::default(),
+            eventloop: Default::default(),
             monitors: Default::default(),
             pause: Default::default(),
             retired_commands: AtomicU64::new(0),
@@ -254,8 +257,17 @@ impl Server {
 
     /// Periodic work; the runtime calls it `hz` times a second with the current time.
     /// Runs one slice of the active expiry cycle, a shard at a time, so it never holds more
-    /// than one shard lock and never for long.
+    /// than one shard lock and never for long. Each tick is an event-loop cycle in INFO.
     pub fn cron(&self, now_ms: u64) {
+        let started = self.clock().map(|c| c());
+        self.cron_tick(now_ms);
+        let usec = started
+            .zip(self.clock())
+            .map_or(0, |(t, c)| c().saturating_sub(t));
+        self.eventloop.cron(usec, now_ms);
+    }
+
+    fn cron_tick(&self, now_ms: u64) {
         self.note_memory_peak();
         if crate::evict::over_limit(self) {
             crate::evict::make_room(self, &self.config());
@@ -350,6 +362,7 @@ impl Server {
         self.retired_commands.store(0, Ordering::Relaxed);
         *lock(&self.retired_stats) = Stats::default();
         self.lazyfree.reset();
+        self.eventloop.reset();
         // Valkey's RESETSTAT starts the peak over from the memory in use now.
         self.peak_memory.store(0, Ordering::Relaxed);
         self.note_memory_peak();

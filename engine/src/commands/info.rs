@@ -77,6 +77,16 @@ fn info(ctx: &mut Ctx<'_>, args: &Args<'_>) -> Result<(), CmdError> {
             _ => keyspace(ctx, &mut text),
         }
     }
+    if args
+        .from(1)
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(b"debug"))
+    {
+        if !text.is_empty() {
+            text.push_str("\r\n");
+        }
+        debug(ctx, &mut text);
+    }
     ctx.out.verbatim(*b"txt", text.as_bytes());
     Ok(())
 }
@@ -310,6 +320,32 @@ fn stats(ctx: &Ctx<'_>, t: &mut String) {
         ctx.server.tracking.total_prefixes(),
         ctx.server.stats().total_errors(),
     );
+    let el = ctx.server.eventloop.figures();
+    let _ = write!(
+        t,
+        "client_query_buffer_limit_disconnections:{}\r\nclient_output_buffer_limit_disconnections:{}\r\n\
+         eventloop_cycles:{}\r\neventloop_duration_sum:{}\r\neventloop_duration_cmd_sum:{}\r\n\
+         instantaneous_eventloop_cycles_per_sec:{}\r\ninstantaneous_eventloop_duration_usec:{}\r\n",
+        el.query_limit_closed,
+        el.output_limit_closed,
+        el.cycles,
+        el.duration_sum,
+        el.cmd_sum,
+        el.cycles_per_sec,
+        el.usec_per_cycle,
+    );
+}
+
+/// INFO debug (only when named, as Valkey: not in `all` or `everything`). ferrokey writes
+/// no AOF.
+fn debug(ctx: &Ctx<'_>, t: &mut String) {
+    let el = ctx.server.eventloop.figures();
+    let _ = write!(
+        t,
+        "# Debug\r\neventloop_duration_aof_sum:0\r\neventloop_duration_cron_sum:{}\r\n\
+         eventloop_duration_max:{}\r\neventloop_cmd_per_cycle_max:{}\r\n",
+        el.cron_sum, el.max, el.cmds_max
+    );
 }
 
 fn commandstats(ctx: &Ctx<'_>, t: &mut String) {
@@ -453,6 +489,53 @@ mod tests {
         let text = talk("INFO latencystats\r\n");
         assert!(
             text.ends_with("# Latencystats\r\nlatency_percentiles_usec_config|resetstat:p0=0.000,p50=1.031,p99.9=1.031\r\n\r\n"),
+            "{text}"
+        );
+    }
+
+    // Valkey 9.1.2's field names: buffer-limit disconnections and event-loop figures in
+    // stats, the debug section only when named (not in `all`/`everything`), after the rest.
+    #[test]
+    fn event_loop_figures_and_limit_disconnections() {
+        let server = Arc::new(Server::new(Config::default()));
+        let mut c = Connection::new(server.clone());
+        let talk = |c: &mut Connection, input: &str| {
+            c.receive(input.as_bytes(), T0);
+            let mut out = Vec::new();
+            c.take_output(&mut out);
+            String::from_utf8(out).unwrap()
+        };
+        talk(&mut c, "CONFIG SET client-query-buffer-limit 1048576\r\n");
+        let mut hog = Connection::new(server.clone());
+        let big = "a".repeat(1_100_000);
+        hog.receive(
+            format!("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1100000\r\n{big}").as_bytes(),
+            T0,
+        );
+        assert!(hog.should_close());
+        server.cron(T0 / 1000);
+        let text = talk(&mut c, "INFO stats\r\n");
+        assert!(text.contains("\r\nclient_query_buffer_limit_disconnections:1\r\nclient_output_buffer_limit_disconnections:0\r\neventloop_cycles:"), "{text}");
+        let cycles: u64 = text
+            .split("eventloop_cycles:")
+            .nth(1)
+            .and_then(|r| r.split('\r').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        // This connection's CONFIG SET, the hog's read, the tick.
+        assert_eq!(cycles, 3, "{text}");
+        assert!(text.contains("\r\ninstantaneous_eventloop_duration_usec:"));
+        let all = talk(&mut c, "INFO everything\r\n");
+        assert!(!all.contains("eventloop_duration_aof_sum") && !all.contains("# Debug"));
+        let text = talk(&mut c, "INFO debug keyspace\r\n");
+        assert!(
+            text.contains("# Keyspace\r\n\r\n# Debug\r\neventloop_duration_aof_sum:0\r\neventloop_duration_cron_sum:1\r\neventloop_duration_max:1\r\neventloop_cmd_per_cycle_max:1\r\n"),
+            "{text}"
+        );
+        talk(&mut c, "CONFIG RESETSTAT\r\n");
+        let text = talk(&mut c, "INFO stats\r\n");
+        assert!(
+            text.contains("\r\nclient_query_buffer_limit_disconnections:0\r\n"),
             "{text}"
         );
     }
