@@ -109,6 +109,8 @@ const FILE_TIMEOUT_SECS: u64 = 300;
 const FAST_SECS: f64 = 60.0;
 /// The ratchet's file, relative to the workspace root.
 const BASELINE: &str = "xtask/compat-baseline.txt";
+/// How many more times the ratchet runs a file that fell short of its baseline.
+const RETRIES: usize = 2;
 /// Lines of output kept for a file that ended abnormally.
 const TAIL_LINES: usize = 12;
 
@@ -1276,7 +1278,8 @@ fn verdict(passed: usize, baseline: usize) -> Verdict {
 }
 
 /// The ratchet: every baseline file must pass at least its count. A file that falls short is
-/// run once more (timing-sensitive tests), and fails the check only if it falls short again.
+/// run up to [`RETRIES`] more times (some of the suite's tests, and some of ferrokey's
+/// answers, depend on timing), and fails the check only if every run falls short.
 fn baseline_check(o: &Options) -> Result<BTreeMap<&'static str, Vec<FileRun>>> {
     let b = read_baseline_file()?;
     let files: Vec<String> = b.entries.iter().map(|(f, _)| f.clone()).collect();
@@ -1287,20 +1290,31 @@ fn baseline_check(o: &Options) -> Result<BTreeMap<&'static str, Vec<FileRun>>> {
         ));
     }
     let mut runs = run_all(o, &files)?;
-    let short: Vec<String> = runs["ferrokey"]
-        .iter()
-        .filter(|r| {
-            let e = b.get(&r.file).expect("baseline file");
-            verdict(r.parsed.passed, e.passes) == Verdict::Below
-        })
-        .map(|r| r.file.clone())
-        .collect();
-    if !short.is_empty() {
+    // Only ferrokey is run again (`--server both` also ran Valkey once, for its columns).
+    let ferrokey_only = Options {
+        servers: vec![Server::Ferrokey],
+        files: None,
+        tests: o.tests.clone(),
+        runtime: o.runtime.clone(),
+        ..*o
+    };
+    for _ in 0..RETRIES {
+        let short: Vec<String> = runs["ferrokey"]
+            .iter()
+            .filter(|r| {
+                let e = b.get(&r.file).expect("baseline file");
+                verdict(r.parsed.passed, e.passes) == Verdict::Below
+            })
+            .map(|r| r.file.clone())
+            .collect();
+        if short.is_empty() {
+            break;
+        }
         eprintln!(
             "compat: below the baseline, running again: {}",
             short.join(", ")
         );
-        let again = run_all(o, &short)?;
+        let again = run_all(&ferrokey_only, &short)?;
         for r in again.into_values().flatten() {
             let slot = runs
                 .get_mut("ferrokey")
