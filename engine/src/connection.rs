@@ -196,9 +196,9 @@ impl Connection {
             .handle
             .net_in
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        if !self.parked() {
-            self.guarded(now_us, |c| c.run(now_us));
-        }
+        // Checked before running, as Valkey checks after each read: the unparsed input holds
+        // the request in progress whole, so a request over the limit is refused even when
+        // this read completed it.
         if self.input.len() as u64 > self.config.client_query_buffer_limit {
             self.server.eventloop.limit_closed(true);
             self.close_now(
@@ -209,6 +209,10 @@ impl Connection {
                     String::from_utf8_lossy(&self.input[..self.input.len().min(64)])
                 ),
             );
+            return;
+        }
+        if !self.parked() {
+            self.guarded(now_us, |c| c.run(now_us));
         }
     }
 

@@ -920,3 +920,46 @@ fn every_command_runs_inside_exec_with_the_locks_it_needs() {
     }
     assert!(ran > 200, "only {ran} commands ran");
 }
+
+// Checked against Valkey 9.1.2 with client-query-buffer-limit 1mb: a request whose bytes
+// exceed the limit closes the client even when the read that crossed it completed it (the
+// requests before it ran); one under the limit is served. Counted in INFO.
+#[test]
+fn a_request_over_the_query_buffer_limit_closes_the_client() {
+    let server = Arc::new(Server::new(crate::Config::default()));
+    let mut admin = Connection::new(server.clone());
+    talk(
+        &mut admin,
+        "CONFIG SET client-query-buffer-limit 1048576\r\n",
+        T0,
+    );
+    let set = |len: usize| {
+        let mut req = format!("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n${len}\r\n").into_bytes();
+        req.resize(req.len() + len, b'a');
+        req.extend_from_slice(b"\r\n");
+        req
+    };
+    let mut small = Connection::new(server.clone());
+    let req = set(1_000_000);
+    for chunk in req.chunks(16 * 1024) {
+        small.receive(chunk, T0);
+    }
+    assert!(!small.should_close());
+    let mut big = Connection::new(server.clone());
+    let mut req = b"DEL k\r\n".to_vec();
+    req.extend_from_slice(&set(1_048_576));
+    // As the runtimes read: 16 KiB at a time, replies taken after each.
+    let mut out = Vec::new();
+    for chunk in req.chunks(16 * 1024) {
+        big.receive(chunk, T0);
+        big.take_output(&mut out);
+    }
+    assert!(big.should_close());
+    assert_eq!(out, b":1\r\n");
+    assert_eq!(talk(&mut admin, "EXISTS k\r\n", T0), ":0\r\n");
+    let stats = talk(&mut admin, "INFO stats\r\n", T0);
+    assert!(
+        stats.contains("client_query_buffer_limit_disconnections:1\r\n"),
+        "{stats}"
+    );
+}
