@@ -117,6 +117,10 @@ pub struct Connection {
 /// Bytes of input buffer (and of each parser buffer) a connection keeps between requests.
 const KEEP_BUFFER: usize = 64 * 1024;
 
+/// Valkey's fixed per-client reply buffer (`PROTO_REPLY_CHUNK_BYTES`), which output-buffer
+/// limits do not count.
+const REPLY_CHUNK: u64 = 16 * 1024;
+
 /// Arguments kept on the stack for the common short commands.
 type Argv<'a> = SmallVec<[&'a [u8]; 8]>;
 
@@ -460,12 +464,14 @@ impl Connection {
     }
 
     /// Enforces `client-output-buffer-limit` (normal class) on what waits to be sent: over the
-    /// hard limit, or over the soft limit for its whole period, the client is closed.
+    /// hard limit, or over the soft limit for its whole period, the client is closed. The
+    /// first 16 KiB are not counted: they stand for Valkey's fixed reply buffer, which its
+    /// limits leave out (a small reply never closes a client, whatever the limit).
     fn check_output_limit(&mut self, now_us: u64) {
         // A subscriber is held to the pubsub class, everyone else to the normal one.
         let class = if self.state.subs.any() { 2 } else { 0 };
         let limit = self.config.output_limits[class];
-        let pending = (self.output.len() + self.unsent) as u64;
+        let pending = ((self.output.len() + self.unsent) as u64).saturating_sub(REPLY_CHUNK);
         let now_ms = now_us / 1000;
         let over_soft = limit.soft > 0 && pending > limit.soft;
         if !over_soft {

@@ -108,14 +108,15 @@ fn output_over_the_hard_limit_closes_the_client() {
     let mut c = Connection::new(s.clone());
     talk(&mut c, "SET k 0123456789\r\n", T0);
     // The runtime took replies it could not send yet; more pile up behind them.
+    // The first 16 KiB are not counted (Valkey's fixed reply buffer).
     let mut in_flight = Vec::new();
-    c.receive("GET k\r\n".repeat(300).as_bytes(), T0);
+    c.receive("GET k\r\n".repeat(1500).as_bytes(), T0);
     c.take_output(&mut in_flight);
-    assert!(!c.should_close(), "5 KiB pending is under the limit");
+    assert!(!c.should_close(), "16 + 9 KiB pending is under the limit");
     c.receive("GET k\r\n".repeat(300).as_bytes(), T0);
     assert!(
         c.should_close() && c.abandoned(),
-        "10.5 KiB pending is over the limit"
+        "16 + 14 KiB pending is over the limit"
     );
     assert!(
         c.output().is_empty(),
@@ -126,12 +127,25 @@ fn output_over_the_hard_limit_closes_the_client() {
     assert_eq!(talk(&mut other, "GET k\r\n", T0), "$10\r\n0123456789\r\n");
 }
 
+// Checked against Valkey 9.1.2 under `normal 10 0 0`: INFO (6 KiB) and a 1000-byte GET are
+// answered; a 21 KiB MGET reply closes the client.
+#[test]
+fn a_reply_that_fits_the_fixed_buffer_never_closes_the_client() {
+    let mut c = Connection::new(limited(10, 0, 0));
+    talk(&mut c, &format!("SET k {}\r\n", "a".repeat(1000)), T0);
+    assert!(talk(&mut c, "INFO\r\n", T0).contains("# Keyspace"));
+    assert!(talk(&mut c, "GET k\r\n", T0).starts_with("$1000\r\n"));
+    assert!(!c.should_close());
+    c.receive(format!("MGET{}\r\n", " k".repeat(21)).as_bytes(), T0);
+    assert!(c.should_close());
+}
+
 #[test]
 fn output_over_the_soft_limit_for_its_period_closes_the_client() {
     let mut c = Connection::new(limited(0, 1_000, 2));
     let mut in_flight = Vec::new();
     c.receive("SET k 0123456789\r\n".as_bytes(), T0);
-    c.receive("GET k\r\n".repeat(100).as_bytes(), T0);
+    c.receive("GET k\r\n".repeat(1100).as_bytes(), T0);
     c.take_output(&mut in_flight);
     assert!(!c.should_close());
     c.receive(b"PING\r\n", T0 + 1_000_000);
@@ -144,7 +158,7 @@ fn output_over_the_soft_limit_for_its_period_closes_the_client() {
     // Written output resets the clock.
     let mut c = Connection::new(limited(0, 1_000, 2));
     c.receive("SET k 0123456789\r\n".as_bytes(), T0);
-    c.receive("GET k\r\n".repeat(100).as_bytes(), T0);
+    c.receive("GET k\r\n".repeat(1100).as_bytes(), T0);
     c.take_output(&mut in_flight);
     c.output_written();
     c.receive(b"PING\r\n", T0 + 2_000_000);
