@@ -227,7 +227,10 @@ fuzz_target!(|data: &[u8]| {
         let is = |i: usize, word: &[u8]| args.get(i).is_some_and(|a| a.eq_ignore_ascii_case(word));
         // DEBUG PANIC panics on purpose, and libFuzzer aborts on any panic, caught or not.
         if (is(0, b"debug") && (is(1, b"sleep") || is(1, b"panic")))
-            || (is(0, b"client") && is(1, b"reply"))
+            // DEBUG POPULATE with a huge count creates billions of keys.
+            || (is(0, b"debug") && is(1, b"populate"))
+            // CLIENT PAUSE holds every later command, the observer's too, until it ends.
+            || (is(0, b"client") && (is(1, b"reply") || is(1, b"pause")))
             || is(0, b"shutdown")
             // A fixed self-test of ~0.2 s: it would take most of the fuzzing time.
             || is(0, b"pfselftest")
