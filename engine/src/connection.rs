@@ -448,6 +448,8 @@ impl Connection {
         self.abandoned = true;
         self.output.clear();
         self.input.clear();
+        // Gone for the other clients at once, as in Valkey, not when the runtime drops it.
+        crate::commands::disable_tracking(&self.server, &self.state.handle);
     }
 
     /// `id=… addr=… laddr=… name=…` for log lines.
@@ -492,9 +494,7 @@ impl Connection {
         let (commands, last) = self.process(now_us);
         self.release_buffers();
         // One event-loop cycle for INFO, its commands' time read off this batch's counters.
-        let usec = started
-            .zip(clock)
-            .map_or(0, |(t, c)| c().saturating_sub(t));
+        let usec = started.zip(clock).map_or(0, |(t, c)| c().saturating_sub(t));
         let cmd_usec = self.stats.commands.values().map(|s| s.usec).sum();
         self.server.eventloop.batch(usec, cmd_usec, commands);
         let h = &self.state.handle;
@@ -700,6 +700,10 @@ impl Connection {
                         Flow::Close => {
                             *closing = true;
                             state.handle.mark_closing();
+                            // Valkey frees a QUIT client once its reply is written, before
+                            // the client can read it; the runtime drops this connection
+                            // later, so it stops counting as tracking (INFO) now.
+                            crate::commands::disable_tracking(server, &state.handle);
                             break;
                         }
                         Flow::SleepUntil(until) => {

@@ -467,4 +467,33 @@ mod tests {
         target.take_output(&mut out);
         assert!(out.is_empty(), "the closing client got {out:?}");
     }
+
+    // Valkey frees a QUIT or killed client before anyone can see it again: INFO's
+    // tracking_clients drops at once, not when the runtime gets to drop the connection.
+    #[test]
+    fn a_quitting_or_killed_client_stops_tracking_at_once() {
+        let server = Arc::new(Server::new(Config::default()));
+        let mut quitter = Connection::new(server.clone());
+        let mut victim = Connection::new(server.clone());
+        let mut admin = Connection::new(server.clone());
+        talk(&mut quitter, "CLIENT TRACKING on\r\n");
+        talk(&mut victim, "CLIENT TRACKING on BCAST PREFIX p\r\n");
+        assert_eq!(server.tracking.clients(), 2);
+        assert_eq!(talk(&mut quitter, "QUIT\r\n"), "+OK\r\n");
+        assert_eq!(server.tracking.clients(), 1);
+        let id = talk(&mut victim, "CLIENT ID\r\n");
+        let id = id.trim_start_matches(':').trim_end();
+        assert_eq!(
+            talk(&mut admin, &format!("CLIENT KILL ID {id}\r\n")),
+            ":1\r\n"
+        );
+        assert_eq!(server.tracking.clients(), 0);
+        assert_eq!(server.tracking.total_prefixes(), 0);
+        // Dropping them later counts nothing twice.
+        drop(quitter);
+        drop(victim);
+        assert_eq!(server.tracking.clients(), 0);
+        talk(&mut admin, "CLIENT TRACKING on\r\n");
+        assert_eq!(server.tracking.clients(), 1);
+    }
 }

@@ -438,6 +438,9 @@ fn kill_one(ctx: &mut Ctx<'_>, h: &ClientHandle) {
         ctx.flow = super::Flow::Close;
     } else {
         h.kill();
+        // Valkey frees a killed client synchronously: it stops counting as tracking
+        // (INFO tracking_clients) before this reply, not when its connection task drops it.
+        super::disable_tracking(ctx.server, h);
     }
 }
 
