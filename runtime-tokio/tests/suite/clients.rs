@@ -937,9 +937,22 @@ fn redis_cli_pipe_scan_and_replies() {
     );
 }
 
-/// Runs one of the Python client scripts that live beside this file against a fresh server;
-/// fails with its output unless it exits 0 and prints `done`.
-fn run_python_check(script: &str, done: &str) -> (Running, String) {
+/// Runs one of the Python client scripts that live beside this file against a fresh server,
+/// when `python3` can import `module` (`what` names it in the skip line); fails with its
+/// output unless it exits 0, prints `done` and every line of `expect`; returns the server.
+fn run_python_check(
+    what: &str,
+    module: &str,
+    script: &str,
+    done: &str,
+    expect: &[&str],
+) -> Option<Running> {
+    if !tool_present(
+        what,
+        Command::new("python3").args(["-c", &format!("import {module}")]),
+    ) {
+        return None;
+    }
     // Both runtime crates sit beside each other; the scripts live with this file.
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../runtime-tokio/tests/suite")
@@ -959,32 +972,30 @@ fn run_python_check(script: &str, done: &str) -> (Running, String) {
         script.display(),
         out.status
     );
-    assert!(
-        stdout.lines().any(|l| l == done),
-        "{done:?} missing:\n{stdout}"
-    );
-    (s, stdout)
+    for line in std::iter::once(&done).chain(expect) {
+        assert!(
+            stdout.lines().any(|l| l == *line),
+            "{line:?} missing:\n{stdout}"
+        );
+    }
+    Some(s)
 }
 
 #[test]
 fn redis_py_pipelines_scan_and_counters() {
-    if !tool_present(
+    let Some(s) = run_python_check(
         "python3 with the redis module (redis-py)",
-        Command::new("python3").args(["-c", "import redis"]),
-    ) {
+        "redis",
+        "redis_py_check.py",
+        "redis-py: all checks passed",
+        &[
+            "ok: 100000 pipelined SETs",
+            "ok: scan_iter key:1* key set",
+            "ok: resp3 config get",
+        ],
+    ) else {
         return;
-    }
-    let (s, stdout) = run_python_check("redis_py_check.py", "redis-py: all checks passed");
-    for line in [
-        "ok: 100000 pipelined SETs",
-        "ok: scan_iter key:1* key set",
-        "ok: resp3 config get",
-    ] {
-        assert!(
-            stdout.lines().any(|l| l == line),
-            "{line:?} missing:\n{stdout}"
-        );
-    }
+    };
     // The script's writes are really there.
     let mut c = client(&s);
     let n: i64 = redis::cmd("GET").arg("counter").query(&mut c).unwrap();
@@ -998,26 +1009,19 @@ fn redis_py_pipelines_scan_and_counters() {
 /// INFO, hashes as dicts, scores as doubles, push frames).
 #[test]
 fn redis_py_resp3_reply_shapes() {
-    if !tool_present(
+    let Some(s) = run_python_check(
         "python3 with the redis module (redis-py)",
-        Command::new("python3").args(["-c", "import redis"]),
-    ) {
-        return;
-    }
-    let (s, stdout) = run_python_check(
+        "redis",
         "redis_py_resp3_check.py",
         "redis-py resp3: all checks passed",
-    );
-    for line in [
-        "ok: pubsub_numsub",
-        "ok: command docs get",
-        "ok: client_info resp",
-    ] {
-        assert!(
-            stdout.lines().any(|l| l == line),
-            "{line:?} missing:\n{stdout}"
-        );
-    }
+        &[
+            "ok: pubsub_numsub",
+            "ok: command docs get",
+            "ok: client_info resp",
+        ],
+    ) else {
+        return;
+    };
     // The script's writes are there, and its subscriptions left with it.
     let mut c = client(&s);
     let h: Vec<String> = redis::cmd("HGETALL").arg("p3:h").query(&mut c).unwrap();
@@ -1035,24 +1039,20 @@ fn redis_py_resp3_reply_shapes() {
 /// server-assisted client-side caching (CLIENT TRACKING BCAST) and RESP2.
 #[test]
 fn valkey_glide_connects_and_serves() {
-    if !tool_present(
+    let Some(s) = run_python_check(
         "python3 with valkey-glide (PyPI valkey-glide-sync)",
-        Command::new("python3").args(["-c", "import glide_sync"]),
-    ) {
+        "glide_sync",
+        "glide_check.py",
+        "glide: all checks passed",
+        &[
+            "ok: info replication role",
+            "ok: pipeline replies",
+            "ok: messages received",
+            "ok: cached value invalidated by the server",
+        ],
+    ) else {
         return;
-    }
-    let (s, stdout) = run_python_check("glide_check.py", "glide: all checks passed");
-    for line in [
-        "ok: info replication role",
-        "ok: pipeline replies",
-        "ok: messages received",
-        "ok: cached value invalidated by the server",
-    ] {
-        assert!(
-            stdout.lines().any(|l| l == line),
-            "{line:?} missing:\n{stdout}"
-        );
-    }
+    };
     let mut c = client(&s);
     let v: String = redis::cmd("GET").arg("g:t").query(&mut c).unwrap();
     assert_eq!(v, "xy");
